@@ -1,0 +1,163 @@
+"""Stage 1, ingest: bytes on disk -> `Document` (raw text per page, with page offsets).
+
+The raw text is the reference for provenance: every later offset points into it.
+Plain text: the decoded file (pages split on form feeds). PDF and images: the pages'
+extracted or OCR'd text joined by form feeds (see `pipeline.pdf`, `pipeline.ocr`).
+"""
+from __future__ import annotations
+
+import codecs
+import hashlib
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+import ftfy
+from charset_normalizer import from_bytes
+
+from .textmap import REPAIRED, MappedText
+
+TEXT_SUFFIXES = {".txt", ".text", ".md"}
+PDF_SUFFIXES = {".pdf"}
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif", ".webp"}
+DOCUMENT_SUFFIXES = TEXT_SUFFIXES | PDF_SUFFIXES | IMAGE_SUFFIXES
+MAX_BYTES = 200 * 1024 * 1024  # larger inputs are refused, not half-read
+
+
+class IngestError(Exception):
+    """A document that cannot be read. The message is one line, meant for users."""
+
+
+@dataclass
+class Page:
+    number: int          # 1-based
+    start: int           # offset of the page's first character in Document.raw
+    end: int
+    ocr: bool = False
+    confidence: Optional[float] = None  # mean Tesseract word confidence, 0-100
+
+
+@dataclass
+class Document:
+    path: Path
+    sha256: str
+    format: str          # txt | pdf | image
+    raw: str
+    pages: list[Page]
+    warnings: list[str] = field(default_factory=list)
+    encoding: Optional[str] = None
+
+    def page_at(self, offset: int) -> Page:
+        for p in self.pages:
+            if offset < p.end or p is self.pages[-1]:
+                return p
+        return self.pages[-1]
+
+    @property
+    def ocr_pages(self) -> list[int]:
+        return [p.number for p in self.pages if p.ocr]
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def pages_from_text(raw: str, ocr: bool = False) -> list[Page]:
+    """Pages of a text split on form feeds (the separator belongs to no page)."""
+    pages, start = [], 0
+    for i, chunk in enumerate(raw.split("\f")):
+        pages.append(Page(i + 1, start, start + len(chunk), ocr=ocr))
+        start += len(chunk) + 1
+    return pages
+
+
+def read(path: Path | str) -> Document:
+    """Read one document of any supported kind; raises IngestError with a one-line reason."""
+    path = Path(path)
+    try:
+        if path.is_dir():
+            raise IngestError(f"{path}: is a directory, not a document")
+        size = path.stat().st_size
+        if size == 0:
+            raise IngestError(f"{path}: empty file (0 bytes)")
+        if size > MAX_BYTES:
+            raise IngestError(f"{path}: file too large ({size // 2**20} MiB > {MAX_BYTES // 2**20} MiB)")
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise IngestError(f"{path}: no such file") from None
+    except PermissionError:
+        raise IngestError(f"{path}: permission denied") from None
+    except OSError as e:
+        raise IngestError(f"{path}: cannot read ({e.strerror or e})") from None
+    return read_bytes(path, data)
+
+
+def read_bytes(path: Path, data: bytes) -> Document:
+    digest = sha256_bytes(data)
+    suffix = path.suffix.lower()
+    if data.startswith(b"%PDF") or suffix in PDF_SUFFIXES:
+        if not data.lstrip()[:5].startswith(b"%PDF"):
+            raise IngestError(f"{path}: not a PDF (no %PDF header)")
+        from . import pdf  # heavy imports only when needed
+        return pdf.read_pdf(path, data, digest)
+    if suffix in IMAGE_SUFFIXES or _looks_like_image(data):
+        from . import ocr
+        return ocr.read_image(path, data, digest)
+    text, encoding = decode_text(data, path)
+    return Document(path, digest, "txt", text, pages_from_text(text), encoding=encoding)
+
+
+def _looks_like_image(data: bytes) -> bool:
+    return data[:8] == b"\x89PNG\r\n\x1a\n" or data[:3] == b"\xff\xd8\xff" or data[:4] in (b"II*\x00", b"MM\x00*")
+
+
+def decode_text(data: bytes, path: Path | str = "<bytes>") -> tuple[str, str]:
+    """Decode a text file: BOMs first, then strict UTF-8, then a detector limited to the
+    encodings Swedish office files come in. Raises IngestError on binary content."""
+    for bom, enc in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+                     (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            return _check_text(data.decode(enc), path), enc
+    # UTF-16 without BOM: every other byte NUL
+    if len(data) >= 4 and data[1::2].count(0) > 0.4 * (len(data) // 2):
+        return _check_text(data.decode("utf-16-le", errors="replace"), path), "utf-16-le"
+    if len(data) >= 4 and data[0::2].count(0) > 0.4 * (len(data) // 2):
+        return _check_text(data.decode("utf-16-be", errors="replace"), path), "utf-16-be"
+    if b"\x00" in data:
+        raise IngestError(f"{Path(path).name}: binary content, not a text document")
+    try:
+        return _check_text(data.decode("utf-8"), path), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    best = from_bytes(data, cp_isolation=["cp1252", "latin_1", "iso8859_15", "mac_roman", "cp850"]).best()
+    enc = best.encoding if best else "cp1252"
+    try:
+        text = data.decode(enc)
+    except (UnicodeDecodeError, LookupError):
+        text, enc = data.decode("latin-1"), "latin-1"
+    return _check_text(text, path), enc
+
+
+def _check_text(text: str, path) -> str:
+    if not text.strip():
+        raise IngestError(f"{Path(path).name}: no text in file")
+    ctrl = sum(1 for c in text if unicodedata.category(c) in ("Cc", "Co", "Cs", "Cn") and c not in "\n\r\t\f")
+    if ctrl > max(8, 0.02 * len(text)):
+        raise IngestError(f"{Path(path).name}: binary content, not a text document")
+    return text
+
+
+def to_mapped(doc: Document) -> MappedText:
+    """The document's raw text as a MappedText, with mojibake repaired (ftfy) and
+    Unicode in NFC. Fixed per whitespace-separated token, so the map stays fine-grained;
+    tokens that change are flagged REPAIRED."""
+    mt = MappedText.identity(doc.raw)
+    if doc.raw.isascii():
+        return mt
+    return mt.sub(r"[^\s]+", lambda m: _fix_token(m.group(0)), flag=REPAIRED)
+
+
+def _fix_token(token: str) -> str:
+    fixed = ftfy.fix_text(token, normalization="NFC", uncurl_quotes=False, fix_line_breaks=False)
+    return unicodedata.normalize("NFC", fixed)

@@ -1,0 +1,134 @@
+"""Text that remembers where every character came from.
+
+Every stage after ingestion (layout clean-up, repair) rewrites text. A `MappedText`
+carries, for each character, its offset in the document's raw text and a flag byte
+(`REPAIRED` when a repair fixer produced it), so that spans found by the extractors can
+be traced back to the page and offset of the source.
+
+Rewrites go through `sub()` (regex substitution) or `TextBuilder`; both keep the map.
+"""
+from __future__ import annotations
+
+import re
+from array import array
+from dataclasses import dataclass
+from typing import Callable, Iterable, Union
+
+REPAIRED = 1
+
+
+@dataclass
+class MappedText:
+    text: str
+    offsets: array  # len(text) + 1 source offsets; the last one is the end offset
+    flags: bytearray  # len(text) flag bytes
+
+    @classmethod
+    def identity(cls, text: str, base: int = 0) -> "MappedText":
+        return cls(text, array("q", range(base, base + len(text) + 1)), bytearray(len(text)))
+
+    def __len__(self) -> int:
+        return len(self.text)
+
+    def __str__(self) -> str:
+        return self.text
+
+    def source_span(self, start: int, end: int) -> tuple[int, int]:
+        """Source offsets of the cleaned span [start, end)."""
+        if end <= start:
+            return self.offsets[start], self.offsets[start]
+        return self.offsets[start], max(self.offsets[end - 1] + 1, self.offsets[start])
+
+    def any_flag(self, start: int, end: int, flag: int = REPAIRED) -> bool:
+        return any(b & flag for b in self.flags[start:end])
+
+    def slice(self, start: int, end: int) -> "MappedText":
+        return MappedText(self.text[start:end], self.offsets[start:end + 1], self.flags[start:end])
+
+    def sub(self, pattern: Union[str, re.Pattern], repl: Union[str, Callable[[re.Match], str]],
+            flag: int = 0, count: int = 0) -> "MappedText":
+        """Like `re.sub`, keeping the map. Replaced characters map to their match: one to
+        one when the lengths agree, otherwise all to the match start. `flag` is OR-ed
+        into the flags of every replacement character that differs from the original."""
+        rx = re.compile(pattern) if isinstance(pattern, str) else pattern
+        b = TextBuilder(self)
+        pos = 0
+        n = 0
+        for m in rx.finditer(self.text):
+            new = repl(m) if callable(repl) else m.expand(repl)
+            if new == m.group(0):
+                continue
+            b.keep(pos, m.start())
+            b.replace(m.start(), m.end(), new, flag)
+            pos = m.end()
+            n += 1
+            if count and n >= count:
+                break
+        if n == 0:
+            return self
+        b.keep(pos, len(self.text))
+        return b.build()
+
+
+class TextBuilder:
+    """Assembles a new MappedText from pieces of an old one."""
+
+    def __init__(self, src: MappedText):
+        self.src = src
+        self.parts: list[str] = []
+        self.offsets = array("q")
+        self.flags = bytearray()
+
+    def keep(self, start: int, end: int) -> None:
+        if end <= start:
+            return
+        s = self.src
+        self.parts.append(s.text[start:end])
+        self.offsets.extend(s.offsets[start:end])
+        self.flags.extend(s.flags[start:end])
+
+    def replace(self, start: int, end: int, new: str, flag: int = 0) -> None:
+        """Put `new` where [start, end) of the source was."""
+        if not new:
+            return
+        s = self.src
+        old = s.text[start:end]
+        self.parts.append(new)
+        if len(new) == end - start:
+            self.offsets.extend(s.offsets[start:end])
+            self.flags.extend(
+                (s.flags[start + i] | (flag if new[i] != old[i] else 0)) for i in range(len(new)))
+        else:
+            self.offsets.extend([s.offsets[start]] * len(new))
+            self.flags.extend([flag | (s.flags[start] if start < len(s.flags) else 0)] * len(new))
+
+    def insert(self, at: int, new: str, flag: int = 0) -> None:
+        self.parts.append(new)
+        self.offsets.extend([self.src.offsets[at]] * len(new))
+        self.flags.extend([flag] * len(new))
+
+    def build(self) -> MappedText:
+        text = "".join(self.parts)
+        end = self.offsets[-1] + 1 if self.offsets else self.src.offsets[-1]
+        offs = array("q", self.offsets)
+        offs.append(max(end, self.src.offsets[-1]) if not self.offsets else end)
+        return MappedText(text, offs, bytearray(self.flags))
+
+
+def concat(pieces: Iterable[MappedText], sep: str = "\n") -> MappedText:
+    """Join texts (e.g. pages); separators map to the start of the following piece."""
+    parts: list[str] = []
+    offs = array("q")
+    flags = bytearray()
+    last = None
+    for i, p in enumerate(pieces):
+        if i and sep:
+            parts.append(sep)
+            offs.extend([p.offsets[0]] * len(sep))
+            flags.extend(bytes(len(sep)))
+        parts.append(p.text)
+        offs.extend(p.offsets[:-1])
+        flags.extend(p.flags)
+        last = p.offsets[-1]
+    offs.append(last if last is not None else 0)
+    return MappedText("".join(parts), offs, flags)
