@@ -1,0 +1,86 @@
+"""Stage 5, extract: sections of cleaned text -> record fields with provenance.
+
+Each extractor module exposes `extract(ctx: Context, out: Out) -> None` and fills its
+fields through `out`, passing the spans (offsets in the cleaned text) that support each
+value; `Out` turns spans into `Evidence` (page, raw offsets, OCR and repair flags).
+Modules run in the order of EXTRACTORS; later ones may read what earlier ones set
+(`out.values`).
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Optional
+
+from ..ingest import Document
+from ..record import Evidence
+from ..segment import SectionSpan
+from ..textmap import REPAIRED, MappedText
+
+Span = tuple[int, int]
+
+# module names under pipeline.extract, run in this order
+EXTRACTORS = ["header", "dates", "decisions", "focus", "signatories", "attachments", "stance", "parties"]
+
+
+@dataclass
+class Context:
+    doc: Document
+    mt: MappedText
+    sections: list[SectionSpan]
+
+    @property
+    def text(self) -> str:
+        return self.mt.text
+
+    def sections_of(self, *kinds: str) -> list[SectionSpan]:
+        return [s for s in self.sections if s.kind in kinds]
+
+    def evidence(self, start: int, end: int) -> Evidence:
+        s, e = self.mt.source_span(start, end)
+        page = self.doc.page_at(s)
+        return Evidence(page=page.number, start=s, end=e, text=self.mt.text[start:end],
+                        ocr=page.ocr, repaired=self.mt.any_flag(start, end, REPAIRED))
+
+
+@dataclass
+class Out:
+    ctx: Context
+    values: dict[str, Any] = field(default_factory=dict)
+    provenance: dict[str, list[Evidence]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def set(self, path: str, value: Any, spans: Iterable[Span] = ()) -> None:
+        """Set a top-level or dotted field ("case_officer.name") and its evidence."""
+        head, _, rest = path.partition(".")
+        if rest:
+            self.values.setdefault(head, {})[rest] = value
+        else:
+            self.values[head] = value
+        self.cite(path, spans)
+
+    def append(self, field_name: str, item: Any, spans: Iterable[Span] = ()) -> int:
+        """Append to a list field; returns the index (for "field[i]" evidence paths)."""
+        items = self.values.setdefault(field_name, [])
+        items.append(item)
+        i = len(items) - 1
+        self.cite(f"{field_name}[{i}]", spans)
+        return i
+
+    def cite(self, path: str, spans: Iterable[Span]) -> None:
+        ev = [self.ctx.evidence(s, e) for s, e in spans if e > s]
+        if ev:
+            self.provenance.setdefault(path, []).extend(ev)
+
+
+def run_extractors(ctx: Context, names: Optional[list[str]] = None) -> Out:
+    out = Out(ctx)
+    for name in names or EXTRACTORS:
+        try:
+            mod = importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as e:
+            if e.name == f"{__name__}.{name}":
+                continue  # extractor not written yet
+            raise
+        mod.extract(ctx, out)
+    return out

@@ -1,0 +1,109 @@
+"""One document through every stage: ingest -> layout -> repair -> segment -> extract -> match.
+
+`process_path` never raises for a bad document: it returns a record whose `errors`
+say which stage failed and why (one line), so a batch can go on.
+"""
+from __future__ import annotations
+
+import importlib
+import logging
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+from . import __version__, ingest, layout, segment
+from .extract import Context, run_extractors
+from .record import ErrorInfo, Record, Section, Source
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Options:
+    repair: bool = True
+    match: bool = True
+    taxonomy: Optional[str] = None   # force a canonical list version ("sok-2023"), else chosen per document
+    verbose: bool = False
+
+
+class StageError(Exception):
+    def __init__(self, stage: str, message: str):
+        super().__init__(message)
+        self.stage = stage
+
+
+def _optional(module: str):
+    """Stages that are built in their own modules; absent ones are skipped."""
+    try:
+        return importlib.import_module(f"pipeline.{module}")
+    except ModuleNotFoundError as e:
+        if e.name == f"pipeline.{module}":
+            return None
+        raise
+
+
+def parse(doc: ingest.Document, options: Options = Options()) -> Context:
+    """Ingested document -> cleaned, repaired, segmented text."""
+    mt = ingest.to_mapped(doc)
+    mt = layout.clean(doc, mt)
+    repair = _optional("repair") if options.repair else None
+    if repair is not None:
+        mt, warnings = repair.repair_document(doc, mt)
+        doc.warnings.extend(warnings)
+    return Context(doc, mt, segment.split(mt))
+
+
+def build_record(ctx: Context, options: Options = Options()) -> Record:
+    out = run_extractors(ctx)
+    doc = ctx.doc
+    values = dict(out.values)
+    sections = []
+    for i, s in enumerate(ctx.sections):
+        body = s.body(ctx.mt)
+        if s.heading is None and not body:
+            continue
+        sections.append(Section(heading=s.heading, text=body))
+        out.cite(f"sections[{len(sections) - 1}]", [(s.heading_start if s.heading_start >= 0 else s.start, s.end)])
+    rec = Record(
+        doc_id=doc.sha256,
+        source=Source(path=str(doc.path), sha256=doc.sha256, format=doc.format,
+                      pages=len(doc.pages), ocr_pages=doc.ocr_pages),
+        sections=sections,
+        warnings=list(doc.warnings) + out.warnings,
+        provenance=out.provenance,
+        pipeline_version=__version__,
+        **values,
+    )
+    match = _optional("match") if options.match else None
+    if match is not None:
+        match.assign(rec, taxonomy=options.taxonomy)
+    return rec
+
+
+def process_path(path: Path | str, options: Options = Options()) -> Record:
+    path = Path(path)
+    stage = "ingest"
+    try:
+        doc = ingest.read(path)
+        stage = "parse"
+        ctx = parse(doc, options)
+        stage = "extract"
+        return build_record(ctx, options)
+    except ingest.IngestError as e:
+        return error_record(path, stage, str(e))
+    except Exception as e:  # any other failure is a bug; keep the batch going
+        if options.verbose:
+            traceback.print_exc()
+        msg = f"{path.name}: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}".rstrip(": ")
+        return error_record(path, stage, msg)
+
+
+def error_record(path: Path, stage: str, message: str) -> Record:
+    try:
+        digest = ingest.sha256_bytes(path.read_bytes())
+    except OSError:
+        digest = ingest.sha256_bytes(str(path).encode())
+    fmt = "pdf" if path.suffix.lower() == ".pdf" else "image" if path.suffix.lower() in ingest.IMAGE_SUFFIXES else "txt"
+    return Record(doc_id=digest, source=Source(path=str(path), sha256=digest, format=fmt, pages=0),
+                  errors=[ErrorInfo(stage=stage, message=message)], pipeline_version=__version__)

@@ -1,0 +1,159 @@
+"""Stage 4, segment: cleaned text -> sections, by the headings the genre uses.
+
+Known headings are matched on a folded form of the line (lower case, å/ä/ö and their
+usual OCR confusions folded to a/o), so "Arendets beredning" and "FÖRSLAG TILL BESLUT:"
+are found as well as "Ärendets beredning". Unknown headings are kept as sections when
+they look like one: a short line on its own, without closing punctuation, followed by
+prose. Text flattened to one long line is split on known headings found inline.
+
+Everything before the first heading is the `head` section (letterhead, Handläggare/Till
+block, title), with heading None.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+from .textmap import MappedText
+
+# kind -> folded regexes (full line). Order matters only for readability.
+KNOWN_HEADINGS: dict[str, list[str]] = {
+    "decision": [r"(forvaltningens |kontorets |\w+s )?forslag till beslut", r"forslag till beslut",
+                 r"\w+s forslag", r"beslut", r"(namndens|styrelsens) beslut"],
+    "summary": [r"sammanfattning", r"sammanfattning av arendet"],
+    "background": [r"bakgrund", r"bakgrund och syfte"],
+    "matter": [r"arendet", r"arendet och dess beredning", r"arendebeskrivning", r"beskrivning av arendet",
+               r"remissen i korthet", r"remissens innehall"],
+    "preparation": [r"arendets beredning", r"beredning", r"samverkan och beredning"],
+    "views": [r"(forvaltningens |kontorets |\w+s )?synpunkter( och forslag)?", r"synpunkter och forslag",
+              r"forvaltningens bedomning", r"\w+s bedomning", r"overvaganden", r"analys"],
+    "economy": [r"ekonomiska konsekvenser", r"ekonomi", r"konsekvenser"],
+    "equality": [r"jamstalldhetsanalys.*", r"barnrattsanalys.*", r"barnkonsekvensanalys.*"],
+    "attachments": [r"bilag(a|or|an)", r"bilaga \d+", r"bilag(a|or):.*"],
+    "attestation": [r"attesterat av", r"godkant digitalt av"],
+    "end": [r"slut"],
+    "decided": [r"beslut i detta arende", r"protokollsutdrag"],
+}
+
+_FOLD = str.maketrans({"å": "a", "ä": "a", "ö": "o", "é": "e", "è": "e", "á": "a", "à": "a", "ü": "u",
+                       "6": "o", "&": "a", "§": "o"})
+_HEADING_RX = [(kind, re.compile(r"^(?:\d+(?:\.\d+)*\.?\s+)?(?:" + "|".join(rx) + r")\s*:?$"))
+               for kind, rx in KNOWN_HEADINGS.items()]
+# Names of the known headings as written, for inline (flattened) detection.
+_INLINE_RX = re.compile(
+    r"(?<![\w-])(Förvaltningens förslag till beslut|Förslag till beslut|Sammanfattning|Bakgrund|"
+    r"Ärendets beredning|Ärendet|Förvaltningens synpunkter och förslag|Synpunkter och förslag|"
+    r"Förvaltningens förslag|Jämställdhetsanalys[\w ]*?analys|Jämställdhetsanalys|Bilagor|Bilaga|"
+    r"Attesterat av|Ekonomiska konsekvenser|[A-ZÅÄÖ][\wåäö]+s synpunkter|[A-ZÅÄÖ][\wåäö]+s förslag)"
+    r"(?=\s+(?:[A-ZÅÄÖ0-9\"”]|$)|\s*$)")
+
+
+def fold(s: str) -> str:
+    return re.sub(r"\s+", " ", s.lower().translate(_FOLD)).strip()
+
+
+def heading_kind(line: str) -> Optional[str]:
+    """The kind of a known heading, or None. `line` is one stripped line."""
+    if not line or len(line) > 80:
+        return None
+    f = fold(line)
+    for kind, rx in _HEADING_RX:
+        if rx.match(f):
+            return kind
+    return None
+
+
+@dataclass
+class SectionSpan:
+    heading: Optional[str]
+    kind: str            # a KNOWN_HEADINGS key, "other" or "head"
+    start: int           # body start in the cleaned text
+    end: int
+    heading_start: int = -1
+    heading_end: int = -1
+
+    def body(self, mt: MappedText) -> str:
+        return mt.text[self.start:self.end].strip()
+
+
+_LINE_RX = re.compile(r"[^\n]*")
+
+
+def is_flattened(text: str) -> bool:
+    lines = [l for l in text.split("\n") if l.strip()]
+    return bool(lines) and (len(lines) <= 3 or max(map(len, lines)) > 3000)
+
+
+def split(mt: MappedText) -> list[SectionSpan]:
+    text = mt.text
+    heads = _inline_headings(text) if is_flattened(text) else _line_headings(text)
+    sections: list[SectionSpan] = []
+    pos = 0
+    first_start = heads[0][0] if heads else len(text)
+    sections.append(SectionSpan(None, "head", 0, first_start))
+    for i, (hs, he, kind) in enumerate(heads):
+        end = heads[i + 1][0] if i + 1 < len(heads) else len(text)
+        heading = re.sub(r"\s+", " ", text[hs:he]).strip().rstrip(":").strip()
+        sections.append(SectionSpan(heading, kind, he, end, hs, he))
+        pos = end
+    return sections
+
+
+def _line_headings(text: str) -> list[tuple[int, int, str]]:
+    lines = [(m.start(), m.end()) for m in _LINE_RX.finditer(text)]
+    # finditer yields an empty match after each line; keep real line spans only
+    spans, seen = [], set()
+    for s, e in lines:
+        if s in seen:
+            continue
+        seen.add(s)
+        spans.append((s, e))
+    out = []
+    for i, (s, e) in enumerate(spans):
+        raw = text[s:e]
+        line = raw.strip()
+        if not line:
+            continue
+        lead = len(raw) - len(raw.lstrip())
+        kind = heading_kind(line)
+        if kind is None and _looks_like_heading(spans, i, text):
+            kind = "other"
+        if kind:
+            out.append((s + lead, s + lead + len(line), kind))
+    return out
+
+
+def _looks_like_heading(spans, i, text) -> bool:
+    line = text[spans[i][0]:spans[i][1]].strip()
+    words = line.split()
+    if not (1 <= len(words) <= 7) or len(line) > 60:
+        return False
+    if not line[0].isupper() or line[-1] in ".,;:!?)–-" or re.match(r"^(\d+[.)]|[-•–*])\s", line):
+        return False
+    if re.search(r"\d{4}|@|www\.|\d{2,}-\d", line):
+        return False
+    prev = text[spans[i - 1][0]:spans[i - 1][1]].strip() if i > 0 else ""
+    if prev:
+        return False
+    # next non-blank line must be prose: long, or ending a sentence
+    for s, e in spans[i + 1:]:
+        nxt = text[s:e].strip()
+        if not nxt:
+            continue
+        if re.match(r"^(\d+[.)]|[-•–*])\s", nxt):
+            return False
+        return len(nxt) >= 60 or nxt.endswith(".")
+    return False
+
+
+def _inline_headings(text: str) -> list[tuple[int, int, str]]:
+    out = []
+    for m in _INLINE_RX.finditer(text):
+        before = text[:m.start()].rstrip()
+        # a heading starts the text or follows a sentence end, a date, a number or another heading
+        if before and not re.search(r"[.!?:)\d”\"]$|(?:beslut|Sammanfattning|Bakgrund|Ärendet|beredning|förslag|Bilagor|Bilaga)$", before):
+            continue
+        kind = heading_kind(m.group(1)) or "other"
+        out.append((m.start(), m.end(), kind))
+    return out
