@@ -47,6 +47,7 @@ class Document:
     pages: list[Page]
     warnings: list[str] = field(default_factory=list)
     encoding: Optional[str] = None
+    repairs: list = field(default_factory=list)  # record.RepairChange, filled by the repair stage
 
     def page_at(self, offset: int) -> Page:
         for p in self.pages:

@@ -72,6 +72,7 @@ def build_record(ctx: Context, options: Options = Options()) -> Record:
         sections=sections,
         warnings=list(doc.warnings) + out.warnings,
         provenance=out.provenance,
+        repairs=list(doc.repairs),
         pipeline_version=__version__,
         **values,
     )

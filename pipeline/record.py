@@ -108,6 +108,17 @@ class Section(_Model):
     text: str
 
 
+class RepairChange(_Model):
+    """One change made by the repair stage (the audit trail). Offsets are raw-text offsets."""
+    page: int
+    start: int
+    end: int
+    original: str
+    replacement: str
+    confidence: float
+    fixer: str
+
+
 class TaxonomyChoice(_Model):
     id: str
     reason: str
@@ -141,6 +152,7 @@ class Record(_Model):
     sections: list[Section] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
     errors: list[ErrorInfo] = Field(default_factory=list)
+    repairs: list[RepairChange] = Field(default_factory=list)
     provenance: dict[str, list[Evidence]] = Field(default_factory=dict)
     pipeline_version: str = ""
 
