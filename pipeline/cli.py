@@ -1,0 +1,69 @@
+"""The `remiss` command line. Each subcommand is a thin shell around a stage module."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="remiss")
+def main() -> None:
+    """Turn Swedish municipal decision documents (tjänsteutlåtanden, remissvar,
+    samverkansöverenskommelser) into structured, searchable records."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", default="out", show_default=True, type=click.Path(path_type=Path),
+              help="Output directory: records.jsonl, remiss.sqlite, parquet/, csv/.")
+@click.option("--taxonomy", default=None, help="Canonical area list to match against (e.g. sok-2023); default: chosen per document.")
+@click.option("--no-repair", is_flag=True, help="Skip the repair of OCR-damaged characters.")
+@click.option("--verbose", "-v", is_flag=True, help="Show tracebacks for failed documents.")
+def run(paths, out_dir, taxonomy, no_repair, verbose):
+    """Process documents (.txt, .pdf, images; directories recursively) into OUT."""
+    from .batch import run as run_batch
+    from .process import Options
+
+    opts = Options(repair=not no_repair, taxonomy=taxonomy, verbose=verbose)
+    records, summary = run_batch(paths, out_dir, opts)
+    if not records:
+        click.echo(f"remiss: no documents found in {' '.join(map(str, paths))}", err=True)
+        sys.exit(2)
+    for msg in summary.errors:
+        click.echo(f"error: {msg}", err=True)
+    click.echo(f"{summary.documents} documents, {summary.pages} pages ({summary.ocr_pages} OCR), "
+               f"{summary.failed} failed -> {out_dir}", err=True)
+    sys.exit(1 if summary.failed else 0)
+
+
+@main.command()
+@click.option("--gold", "gold_dir", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Directory of gold annotations (<document stem>.json).")
+@click.argument("target", type=click.Path(exists=True, path_type=Path))
+@click.option("--fields", default=None, help="Comma-separated fields to score (default: all in the gold).")
+@click.option("--min-f1", type=float, default=None, help="Exit 1 if any field's strict F1 is below this.")
+@click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
+def evaluate(gold_dir, target, fields, min_f1, as_json):
+    """Score records against gold. TARGET is an output dir (records.jsonl) or documents to process."""
+    from . import evaluate as ev
+
+    report = ev.evaluate_target(gold_dir, target, fields.split(",") if fields else None)
+    click.echo(report.to_json() if as_json else report.format())
+    if min_f1 is not None and report.min_strict_f1() < min_f1:
+        sys.exit(1)
+
+
+@main.command()
+def schema():
+    """Print the record's JSON Schema."""
+    import json
+    from .record import json_schema
+    click.echo(json.dumps(json_schema(), ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    main()
