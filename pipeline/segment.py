@@ -150,9 +150,12 @@ def _looks_like_heading(spans, i, text) -> bool:
 def _inline_headings(text: str) -> list[tuple[int, int, str]]:
     out = []
     for m in _INLINE_RX.finditer(text):
-        before = text[:m.start()].rstrip()
-        # a heading starts the text or follows a sentence end, a date, a number or another heading
-        if before and not re.search(r"[.!?:)\d”\"]$|(?:beslut|Sammanfattning|Bakgrund|Ärendet|beredning|förslag|Bilagor|Bilaga)$", before):
+        before = text[max(0, m.start() - 40):m.start()].rstrip()
+        # "Bilaga 1" can be cited mid-sentence: as a heading it must follow a sentence end
+        # or another heading. The other names, capitalised and followed by a capital, are
+        # headings wherever they stand.
+        if m.group(1).startswith("Bilag") and before and not re.search(
+                r"[.!?:)\d”\"]$|(?:beslut|Sammanfattning|Bakgrund|Ärendet|beredning|förslag)$", before):
             continue
         kind = heading_kind(m.group(1)) or "other"
         out.append((m.start(), m.end(), kind))

@@ -1,0 +1,214 @@
+"""Header metadata: doc_type, title, recipient_body, issuing_body, case_officer,
+document_date, diarienummer, remiss.from.
+
+The head of a tjänsteutlåtande (everything before the first section heading) holds a
+Handläggare/Telefon block, a "Till <board> <date>" block and the title. The same
+fields are found when the document has been flattened to one line, because every
+pattern here treats any run of white space alike and the title is cut at the first
+known heading, subtitle ("Svar på remiss …") or Dnr.
+
+A value that is not in the document stays None: nothing is guessed.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Optional
+
+from . import Context, Out
+
+W = r"[A-ZÅÄÖa-zåäöéü]"
+BOARD_SUFFIX = (r"(?:stadsdelsnämnd(?:en)?|nämnd(?:en)?|styrelsen?|fullmäktige|kontoret|förvaltningen|"
+                r"stadsdelsförvaltning(?:en)?|departementet|Regeringskansliet|Länsstyrelsen)")
+# "Kommunstyrelsen", "Hässelby-Vällingby stadsdelsnämnd", "Miljö- och hälsoskyddsnämnden"
+BOARD = (rf"(?:[A-ZÅÄÖ]{W}*(?:-[A-ZÅÄÖ]?{W}+)*s?\s+(?:och\s+{W}+\s+)?{BOARD_SUFFIX}"
+         rf"|[A-ZÅÄÖa-zåäö]{W}*(?:-\s+och\s+{W}+)?{BOARD_SUFFIX})")
+ISO_DATE = r"(?:19|20)\d\d-[01]\d-[0-3]\d"
+PHONE = r"\+?\d[\d \-–]{5,}\d"
+
+HANDLAGGARE_RX = re.compile(r"Handläggare\s*:?\s+(?P<name>[A-ZÅÄÖ][^\n\d:]*?)\s*(?:\n|(?=Telefon|Tel\.?|Till\b|E-post|$))")
+PHONE_RX = re.compile(rf"(?:Telefon|Tel\.?)\s*:?\s*(?P<phone>{PHONE})")
+TILL_RX = re.compile(rf"(?:^|\s)Till\s*:?\s+(?P<body>{BOARD}(?:\s+{BOARD})?)(?:\s+(?P<date>{ISO_DATE}))?")
+YTTRANDE_TILL_RX = re.compile(rf"\b(?:Yttrande|Svar|Remissvar)\s+till\s+(?P<body>{BOARD})")
+DATE_LABEL_RX = re.compile(rf"(?:Datum\s*:?\s*)?(?P<date>{ISO_DATE})")
+REMISS_FROM_RX = re.compile(rf"\b(?:[Rr]emiss(?:en|underlag|underlaget)?|[Rr]emiss\s+från)\s+fr[aå]n\s+(?P<body>{BOARD})"
+                            rf"|\b[Rr]emiss\s+fr[aå]n\s+(?P<body2>{BOARD})", re.I)
+# Diarienummer shapes vary by authority: "KS 2023/740", "SDN 2019/123", "1.2.3-456/2019",
+# "T2019-01234", "TN 2019-0812". After a Dnr label take the whole number; unlabelled,
+# only the registry-prefix + year/number shape.
+DNR_LABELLED_RX = re.compile(
+    r"\b(?:Dnr|Dnr\.|Diarienr|Diarienummer|Vårt dnr|Ert dnr|Ärendenummer)\s*:?\s*"
+    r"(?P<dnr>(?:[A-ZÅÄÖ]{1,6}[ -]?)?\d[\d.]*(?:[-/:]\d+)+)")
+DNR_SHAPE_RX = re.compile(r"(?<![\w/])(?P<dnr>[A-ZÅÄÖ]{2,6} (?:19|20)\d\d[/:-]\d{1,6})(?![\w/])")
+
+DOC_TYPE_WORDS = [("tjänsteutlåtande", r"Tjänsteutlåtande"), ("yttrande", r"Yttrande"),
+                  ("remissvar", r"Remissvar"), ("protokoll", r"(?:Protokoll|Protokollsutdrag)"),
+                  ("utlåtande", r"Utlåtande")]
+SUBTITLE_RX = re.compile(r"(?:(?<=[^.\s])\s+|\n\s*\n\s*)(?=(?:Svar på remiss|Svar pa remiss|Remiss från|Dnr\b|Diarienummer))")
+
+
+def _norm(s: str) -> str:
+    return re.sub(r"\s+", " ", s).strip()
+
+
+def _cap(s: str) -> str:
+    return s[:1].upper() + s[1:] if s else s
+
+
+def extract(ctx: Context, out: Out) -> None:
+    text = ctx.text
+    head = ctx.sections[0] if ctx.sections and ctx.sections[0].kind == "head" else None
+    hs, he = (head.start, head.end) if head else (0, 0)
+    head_text = text[hs:he]
+    field_ends = [hs]
+
+    # Case officer: Handläggare + Telefon, both in the head; a phone elsewhere (Växel, Fax) never counts.
+    m = HANDLAGGARE_RX.search(head_text)
+    if m:
+        name = _norm(m.group("name"))
+        officer_spans = [(hs + m.start("name"), hs + m.end("name"))]
+        out.set("case_officer", {"name": name, "phone": None})
+        out.cite("case_officer.name", officer_spans)
+        field_ends.append(hs + m.end())
+        p = PHONE_RX.search(head_text, m.end())
+        if p and p.start() - m.end() < 80:
+            out.values["case_officer"]["phone"] = _norm(p.group("phone"))
+            out.cite("case_officer.phone", [(hs + p.start("phone"), hs + p.end("phone"))])
+            field_ends.append(hs + p.end())
+
+    # Recipient: "Till <board> [date]"; or "Yttrande till <board>".
+    t = TILL_RX.search(head_text)
+    if t:
+        out.set("recipient_body", _cap(_norm(t.group("body"))), [(hs + t.start("body"), hs + t.end("body"))])
+        field_ends.append(hs + t.end())
+        if t.group("date"):
+            out.set("document_date", t.group("date"), [(hs + t.start("date"), hs + t.end("date"))])
+    else:
+        y = YTTRANDE_TILL_RX.search(head_text)
+        if y:
+            out.set("recipient_body", _cap(_norm(y.group("body"))), [(hs + y.start("body"), hs + y.end("body"))])
+    if "document_date" not in out.values:
+        d = DATE_LABEL_RX.search(head_text)
+        if d:
+            out.set("document_date", d.group("date"), [(hs + d.start("date"), hs + d.end("date"))])
+            field_ends.append(hs + d.end())
+
+    _title(ctx, out, hs, he, max(field_ends))
+    _diarienummer(ctx, out, hs, he)
+    _remiss_from(ctx, out)
+    _doc_type(ctx, out, head_text, hs)
+    _issuing_body(ctx, out)
+
+
+def _title(ctx: Context, out: Out, hs: int, he: int, after: int) -> None:
+    text = ctx.text
+    start = after
+    # skip white space and lines that are only a document-type word or a date
+    while True:
+        m = re.compile(rf"\s*(?:(?:{'|'.join(w for _, w in DOC_TYPE_WORDS)})\s*\n|{ISO_DATE}\s*)").match(text, start, he)
+        if not m or m.end() == start:
+            break
+        start = m.end()
+    while start < he and text[start].isspace():
+        start += 1
+    if start >= he:
+        return
+    end = he
+    para = re.compile(r"\n[ \t]*\n").search(text, start, he)
+    if para:
+        end = para.start()
+    sub = SUBTITLE_RX.search(text, start, end)
+    if sub and sub.start() > start:
+        end = sub.start()
+    title = _norm(text[start:end])
+    if title and len(title) <= 300:
+        out.set("title", title, [(start, end)])
+
+
+def _diarienummer(ctx: Context, out: Out, hs: int, he: int) -> None:
+    seen: dict[str, list] = {}
+    for m in DNR_LABELLED_RX.finditer(ctx.text):
+        seen.setdefault(_norm(m.group("dnr")), []).append((m.start("dnr"), m.end("dnr")))
+    for m in DNR_SHAPE_RX.finditer(ctx.text):
+        key = _norm(m.group("dnr"))
+        if key in seen or hs <= m.start() < he:
+            seen.setdefault(key, []).append((m.start("dnr"), m.end("dnr")))
+    if seen:
+        out.values["diarienummer"] = list(seen)
+        for i, (k, spans) in enumerate(seen.items()):
+            out.cite(f"diarienummer[{i}]", spans)
+
+
+def _remiss_from(ctx: Context, out: Out) -> None:
+    m = REMISS_FROM_RX.search(ctx.text)
+    if not m:
+        return
+    g = "body" if m.group("body") else "body2"
+    out.values.setdefault("remiss", {"from": None, "deadline": None})
+    out.values["remiss"]["from"] = _cap(_norm(m.group(g)))
+    out.cite("remiss.from", [(m.start(g), m.end(g))])
+
+
+def _doc_type(ctx: Context, out: Out, head_text: str, hs: int) -> None:
+    # 1. an explicit type word at the start of a line in the head (or of a flattened head)
+    for kind, word in DOC_TYPE_WORDS:
+        m = re.search(rf"(?:^|\n)\s*({word})\b", head_text)
+        if m:
+            out.set("doc_type", kind, [(hs + m.start(1), hs + m.end(1))])
+            return
+    # 2. the shape of an official's report: a case officer, or a proposal to a board
+    decision = ctx.sections_of("decision")
+    if "case_officer" in out.values or decision:
+        spans = [(decision[0].heading_start, decision[0].heading_end)] if decision else []
+        out.set("doc_type", "tjänsteutlåtande", spans)
+        return
+    out.set("doc_type", "other")
+
+
+ORG_RX = re.compile(
+    rf"\b(?P<org>[A-ZÅÄÖ]{W}*(?:-[A-ZÅÄÖ]{W}+)*s?\s+stadsdelsförvaltning|"
+    rf"[A-ZÅÄÖ]{W}*(?:kontor|förvaltning))(?P<suffix>en|et|ets|ens|s)?\b")
+
+
+def _issuing_body(ctx: Context, out: Out) -> None:
+    """The administration that wrote the document: the one named in the signature or
+    letterhead, in "<X>s förslag/synpunkter" headings, and whose district matches the
+    board it reports to; mentions count too. Generic words ("Förvaltningen") never."""
+    text = ctx.text
+    recipient = out.values.get("recipient_body") or ""
+    # the district whose board the document reports to: the recipient, or the board in the proposal
+    board = recipient if "stadsdelsnämnd" in recipient else ""
+    if not board:
+        for sec in ctx.sections_of("decision"):
+            b = re.search(r"([A-ZÅÄÖ][\w-]*s?) stadsdelsnämnd", text[sec.start:sec.end])
+            if b:
+                board = b.group(0)
+                break
+    district = re.sub(r"s?\s+stadsdelsnämnd(en)?$", "", board) if board else None
+    scores: Counter = Counter()
+    spans: dict[str, list] = {}
+    for m in ORG_RX.finditer(text):
+        org = _norm(m.group("org"))
+        suffix = m.group("suffix") or ""
+        if org in ("Förvaltning", "Stadsdelsförvaltning") or org.endswith("skontor") and suffix == "":
+            continue
+        name = org if " " in org else org + ("et" if org.endswith("kontor") else "en")
+        if " " not in org and not suffix:
+            continue
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        line_end = text.find("\n", m.end())
+        line = text[line_start:line_end if line_end >= 0 else len(text)].strip()
+        score = 1
+        if line == m.group(0) or re.fullmatch(rf"{re.escape(m.group(0))}s? (förslag|synpunkter)(.*)", line):
+            score += 3  # signature/letterhead line or "<X>s förslag" heading
+        if district and org.startswith(district):
+            score += 3
+        if org.startswith("Stadsledningskontor") and district:
+            score -= 1
+        scores[name] += score
+        spans.setdefault(name, []).append((m.start(), m.end()))
+    if not scores:
+        return
+    best, score = scores.most_common(1)[0]
+    if score >= 3:
+        out.set("issuing_body", best, spans[best][:3])
