@@ -1,0 +1,288 @@
+"""Signatories: the people who sign the document, with title and (when attested) date.
+
+Two places are read, anywhere in the text (the case officer under "Handläggare" is
+skipped by that label):
+- signature blocks: a line of names over a line of titles. Stacked ("Toni X" /
+  "Stadsdelsdirektör"), side by side ("Gunilla D Anna W O" / "tf stadsdelsdirektör tf
+  avdelningschef": as many people as titles, the name run split before given names),
+  or run together on one line as in flattened text ("Karin N Stadsdelsdirektör Lisbeth R
+  Avdelningschef");
+- the digital attestation table ("Detta dokument har godkänts digitalt av följande
+  personer: Namn Datum / Toni X, Stadsdelsdirektör 2023-09-06"), which gives the date.
+
+A person found in both (names compared folded, fuzzily, so "Jenny Bejker" in the block
+and "Jenny Beijker" in the table are one person) is one signatory with the evidence of
+both. The name as written in the attestation table wins, since the table is generated
+from the signer's own account; the title as written in the signature block wins (the
+brief's convention), the table's title is used only for people absent from the blocks.
+People named only in running text are never signatories: a name must stand directly
+before a title.
+
+Given names come from models/names/given.txt (built by scripts/build_names.py).
+"""
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Optional
+
+from rapidfuzz import fuzz
+
+from ..segment import fold
+from . import Context, Out, Span
+
+NAMES_DIR = Path(__file__).resolve().parents[2] / "models" / "names"
+
+# folded title heads: one word, possibly a compound ("stadsdelsdirektör", "avdelningschef")
+_TITLE_HEAD = re.compile(
+    r"(?:\w*(?:direktor|chef|ansvarig|handlaggare|samordnare|strateg|controller|sekreterare|"
+    r"utredare|specialist|ordforande|kommunalrad|jurist|ekonom|utvecklare|planerare|registrator|"
+    r"ingenjor|radgivare|koordinator|kanslist|notarie|revisor|inspektor|forestandare|rektor|"
+    r"sakkunnig|analytiker|projektledare|verksamhetsledare|borgarrad|kommundirektor|ombud))$")
+# title modifiers that precede the head ("tf", "t.f.", "biträdande", ...)
+_TITLE_MOD = re.compile(r"(?:tf\.?|t\.f\.?|t\.|f\.|tillf\.?|tillforordnad|bitradande|bitr\.?|"
+                        r"stallforetradande|stf\.?|vice|forste|forsta)$")
+_NAME_TOKEN = re.compile(r"[A-ZÅÄÖÉÜ][a-zåäöéüëA-ZÅÄÖ'’.-]*[a-zåäöéüë]$|[A-ZÅÄÖ]\.$")
+# usual endings of Swedish surnames, for names beyond the list
+_SURNAME_END = re.compile(r"(?:ss?on|berg|strom|qvist|kvist|lund|gren|dahl|holm|stedt|blad|borg|man|ling|der|rot|lof|ius|ell|and|fors|sten|hed|mark)$")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_NOT_NAMES = {"namn", "datum", "bilaga", "bilagor", "slut", "telefon", "till", "handlaggare",
+              "sammanfattning", "bakgrund", "arendet", "attesterat", "av"}
+_OFFICER_LABEL = re.compile(r"(?:handlaggare|kontaktperson|foredragande|telefon|e-post)\s*:?$")
+
+
+@lru_cache(maxsize=1)
+def given_names() -> frozenset[str]:
+    """Folded (lower case, å/ä/ö -> a/o) given names, so OCR-damaged names still match."""
+    words = (NAMES_DIR / "given.txt").read_text(encoding="utf-8").split()
+    return frozenset(fold(w) for w in words if w.lower() not in _NOT_NAMES)
+
+
+@lru_cache(maxsize=1)
+def surnames() -> frozenset[str]:
+    return frozenset(fold(w) for w in (NAMES_DIR / "surnames.txt").read_text(encoding="utf-8").split())
+
+
+def is_surname(token: str) -> bool:
+    return fold(token.strip(".,")) in surnames() or bool(_SURNAME_END.search(fold(token)))
+
+
+def is_given(token: str) -> bool:
+    return fold(token.strip(".,")) in given_names()
+
+
+def _ws(s: str) -> str:
+    return re.sub(r"\s+", " ", s).strip()
+
+
+@dataclass
+class Tok:
+    text: str
+    start: int
+    end: int
+
+    @property
+    def bare(self) -> str:
+        return self.text.rstrip(",;:")
+
+
+@dataclass
+class Person:
+    name: str
+    name_span: Span
+    title: Optional[str] = None
+    title_span: Optional[Span] = None
+    date: Optional[str] = None
+    spans: list[Span] = field(default_factory=list)
+    from_table: bool = False
+
+
+def _tokens(text: str, start: int, end: int) -> list[Tok]:
+    return [Tok(m.group(), start + m.start(), start + m.end()) for m in re.finditer(r"\S+", text[start:end])]
+
+
+def _title_at(toks: list[Tok], i: int) -> int:
+    """Length in tokens of a title phrase starting at toks[i] (0 if none)."""
+    j = i
+    while j < len(toks) and j - i < 3 and _TITLE_MOD.match(fold(toks[j].bare)):
+        j += 1
+    if j < len(toks) and _TITLE_HEAD.match(fold(toks[j].bare)):
+        return j - i + 1
+    return 0
+
+
+def _titles(toks: list[Tok], i: int) -> list[tuple[int, int]]:
+    """Consecutive title phrases from toks[i]: list of (start, end) token indices."""
+    out = []
+    while i < len(toks):
+        n = _title_at(toks, i)
+        if not n:
+            break
+        out.append((i, i + n))
+        if toks[i + n - 1].text != toks[i + n - 1].bare:  # "Stadsdelsdirektör," ends the run
+            break
+        i += n
+    return out
+
+
+def _is_name_token(t: Tok) -> bool:
+    return bool(_NAME_TOKEN.match(t.text)) and fold(t.text) not in _NOT_NAMES and not _title_at([t], 0)
+
+
+def _split_names(toks: list[Tok], k: int) -> Optional[list[list[Tok]]]:
+    """Split a run of name tokens into k people, each starting at a given name and at least
+    two tokens long; leading tokens before the first person are dropped. Among the
+    possible splits prefer ones whose people start with known given names and keep
+    the fewest tokens dropped."""
+    n = len(toks)
+    if n < 2 * k:
+        return None
+    best, best_score = None, None
+    for starts in itertools.combinations(range(n - 1), k):
+        bounds = list(starts) + [n]
+        if any(bounds[x + 1] - bounds[x] < 2 for x in range(k)):
+            continue
+        if any(bounds[x + 1] - bounds[x] > 4 for x in range(k)):
+            continue
+        known = sum(is_given(toks[s].text) for s in starts)
+        # a person's last token is a surname: penalise splits that end a person on a given name
+        given_ends = sum(is_given(toks[bounds[x + 1] - 1].text) and not is_surname(toks[bounds[x + 1] - 1].text)
+                         for x in range(k))
+        score = (known - given_ends, -starts[0])
+        if best_score is None or score > best_score:
+            best, best_score = [toks[bounds[x]:bounds[x + 1]] for x in range(k)], score
+    if best is None:
+        return None
+    if k > 1 and best_score[0] < k:
+        return None  # several people in one run: every one must start with a known given name
+    if k == 1 and len(best[0]) > 4:
+        return None
+    if best[0] and best[0][0] is not toks[0] and not is_given(best[0][0].text):
+        return None  # junk before an unknown name: not a signature
+    return best
+
+
+def _name_run_before(toks: list[Tok], i: int) -> list[Tok]:
+    """Name tokens directly before toks[i] (stopping at punctuation, lower case, a title)."""
+    j = i
+    while j > 0 and _is_name_token(toks[j - 1]) and i - j < 12:
+        j -= 1
+    return toks[j:i]
+
+
+def _people(ctx: Context, names: list[Tok], titles: list[list[Tok]]) -> list[Person]:
+    parts = _split_names(names, len(titles))
+    if not parts:
+        return []
+    out = []
+    for part, title in zip(parts, titles):
+        text = ctx.text
+        name = _ws(" ".join(t.bare for t in part))
+        tspan = (title[0].start, title[-1].end)
+        out.append(Person(name, (part[0].start, part[-1].end), _ws(text[tspan[0]:tspan[1]]).rstrip(",;:"), tspan))
+    return out
+
+
+def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    out, pos = [], start
+    for line in text[start:end].split("\n"):
+        if line.strip():
+            lead = len(line) - len(line.lstrip())
+            out.append((pos + lead, pos + len(line.rstrip())))
+        pos += len(line) + 1
+    return out
+
+
+def _block_people(ctx: Context, start: int, end: int) -> list[Person]:
+    text = ctx.text
+    lines = _lines(text, start, end)
+    found: list[Person] = []
+    used: set[int] = set()
+    for li, (s, e) in enumerate(lines):
+        toks = _tokens(text, s, e)
+        if not toks:
+            continue
+        prev = text[lines[li - 1][0]:lines[li - 1][1]] if li else ""
+        if _OFFICER_LABEL.match(fold(prev)):
+            continue  # the case officer under "Handläggare"
+        # a line of names over a line of titles
+        if li + 1 < len(lines) and all(_is_name_token(t) for t in toks) and li not in used:
+            ntoks = _tokens(text, *lines[li + 1])
+            ts = _titles(ntoks, 0)
+            if ts and ts[-1][1] == len(ntoks):
+                people = _people(ctx, toks, [ntoks[a:b] for a, b in ts])
+                if people:
+                    found.extend(people)
+                    used.add(li + 1)
+                    continue
+        if li in used:
+            continue
+        # names and titles run together on one line
+        i = 0
+        while i < len(toks):
+            ts = _titles(toks, i)
+            if not ts:
+                i += 1
+                continue
+            names = _name_run_before(toks, i)
+            if names and not (i - len(names) > 0 and _OFFICER_LABEL.match(fold(toks[i - len(names) - 1].bare))):
+                found.extend(_people(ctx, names, [toks[a:b] for a, b in ts]))
+            i = ts[-1][1]
+    return found
+
+
+_TABLE_START = re.compile(r"godk[aä]nts digitalt|attesterat av", re.I)
+_TABLE_ROW = re.compile(r"(?P<name>[A-ZÅÄÖÉ][^\n,\t]{2,80}?),[ \t]*(?P<title>[^\n\t,]{2,60}?)[ \t]+(?P<date>\d{4}-\d{2}-\d{2})")
+
+
+def _table_people(ctx: Context) -> tuple[list[Person], list[Span]]:
+    text = ctx.text
+    m = _TABLE_START.search(text)
+    if not m:
+        return [], []
+    people, spans = [], []
+    for r in _TABLE_ROW.finditer(text, m.end()):
+        toks = [t for t in _tokens(text, r.start("name"), r.end("name"))]
+        # drop table headings / leading words before the first given name ("Namn Datum Toni X")
+        while len(toks) > 2 and not is_given(toks[0].text):
+            toks = toks[1:]
+        if not toks or not all(_is_name_token(t) for t in toks):
+            continue
+        name = _ws(" ".join(t.text for t in toks))
+        p = Person(name, (toks[0].start, toks[-1].end), _ws(r.group("title")), (r.start("title"), r.end("title")),
+                   r.group("date"), from_table=True)
+        people.append(p)
+        spans.append((r.start(), r.end()))
+    return people, spans
+
+
+def _same(a: str, b: str) -> bool:
+    fa, fb = fold(a), fold(b)
+    return fa == fb or fuzz.ratio(fa, fb) >= 85
+
+
+def find(ctx: Context) -> list[Person]:
+    table, table_spans = _table_people(ctx)
+    blocks = [p for p in _block_people(ctx, 0, len(ctx.text))
+              if not any(a <= p.name_span[0] < b for a, b in table_spans)]
+    merged: list[Person] = []
+    for p in blocks + table:
+        p.spans = [p.name_span] + ([p.title_span] if p.title_span else [])
+        twin = next((q for q in merged if _same(q.name, p.name)), None)
+        if twin is None:
+            merged.append(p)
+            continue
+        twin.spans.extend(p.spans)
+        if p.from_table:
+            twin.name = p.name          # the table's spelling wins
+            twin.date = twin.date or p.date
+            twin.title = twin.title or p.title
+    return merged
+
+
+def extract(ctx: Context, out: Out) -> None:
+    for p in find(ctx):
+        out.append("signatories", {"name": p.name, "title": p.title, "signed_date": p.date}, p.spans)
