@@ -23,6 +23,7 @@ import pandas as pd
 import sqlite_utils
 
 from .record import Record
+from . import search
 
 TABLES = ["documents", "sections", "decisions", "focus_areas", "goals", "signatories",
           "dates", "attachments", "repairs", "errors"]
@@ -160,6 +161,7 @@ def write_sqlite(tables: dict[str, list[dict]], target: Path) -> None:
                 db[name].insert_all(rows, alter=True, foreign_keys=[("doc_id", "documents", "doc_id")])
             else:
                 db[name].create({"doc_id": str, "idx": int}, foreign_keys=[("doc_id", "documents", "doc_id")])
+        search.build(db)  # FTS5 index, derived columns, question views (pipeline/search.py)
         db.conn.commit()
         db.conn.close()
 
