@@ -1,0 +1,524 @@
+"""Stage 3, repair: restore å/ä/ö and other OCR damage, never touch correct text.
+
+Scans OCR'd with an English model lose every å/ä/ö ("Trafikndmnden dverldmnar" =
+"Trafiknämnden överlämnar"); scans OCR'd with the Swedish model sometimes invent dots
+("söm"). The stage runs small fixers in a fixed order:
+
+1. `fix_unicode`  ligatures and invisible characters (everywhere; ingest already ran ftfy)
+2. per page, `assess()` decides whether the page is damaged (too few å/ä/ö for Swedish,
+   many words out of the lexicon, OCR confusion characters). Clean pages are left as
+   they are; on damaged pages, per word:
+   `fix_casing`   "stadsOvergripande", "LoKala"
+   `fix_word`     confusion-model candidates (d/i/é/&/6/§ … for å/ä/ö, ia/éa/ai for å/ä,
+                  rn/m, i/t/l, a lost ö) looked up by skeleton in the lexicon
+                  (pipeline/lexicon.py), scored by confusion cost and word frequency;
+                  a valid but rarer original ("for", "mal") gives way to a much more
+                  frequent same-skeleton word ("för", "mål")
+   `fix_context`  the few pairs only neighbours decide: "per ar" -> "per år" but
+                  "ar att" -> "är att"; "bor kunna" -> "bör kunna"; a lone "1" -> "i"
+3. on OCR'd pages that are not damaged, `fix_invented_dots` ("änalys" -> "analys").
+
+Protected: numbers, diarienummer-like codes, e-mail and web addresses, abbreviations
+("t.ex."), names the dictionary knows, all-capital short acronyms. Every change goes
+through TextBuilder with flag REPAIRED and is recorded as a RepairChange in
+`doc.repairs` (raw offsets, original, replacement, confidence, fixer).
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Optional
+
+from .lexicon import BEGIN, END, MIDDLE, PROPER, WORD, lexicon, skeleton
+from .textmap import REPAIRED, MappedText, TextBuilder
+
+# ---------------------------------------------------------------- tokens and protection
+
+# a word as OCR writes it: letters plus the characters English OCR puts for å/ä/ö
+TOKEN = re.compile(r"[\w&§{|]+")
+PROTECTED = re.compile(
+    r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"                      # e-mail
+    r"|(?:https?://|www\.)\S+|\b[\w-]+\.(?:se|nu|com|org|eu|net)\b(?:/\S*)?"  # web
+    r"|\b[A-ZÅÄÖ]{1,6}[ -]?\d{1,4}[/:-]\d{1,6}(?:[/:-]\d+)*\b"  # diarienummer: TN 2019-01234
+    r"|\b\d+(?:[.,:/-]\d+)*\b",                          # numbers and dates
+)
+CONFUSION_CHARS = set("&§{6é|")
+
+
+def _wordlike(tok: str) -> bool:
+    """Letters, possibly with the digits English OCR writes for letters ("6ka", "f6ljas");
+    codes such as "E4", "A3" or "Kf2019" are not words."""
+    if not any(c.isalpha() for c in tok) or "_" in tok:
+        return False
+    digits = [c for c in tok if c.isdigit()]
+    return not digits or (all(c in "61" for c in digits) and not tok[:1].isupper() and len(tok) - len(digits) >= 2)
+SWEDISH_DOTS = set("åäöÅÄÖ")
+
+
+# ---------------------------------------------------------------- fixer 1: unicode
+
+_ODD = {"\u00ad": "", "\u200b": "", "\u200c": "", "\u200d": "", "\ufeff": "",
+        "ﬁ": "fi", "ﬂ": "fl", "ﬀ": "ff", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"}
+_ODD_RE = re.compile("[" + "".join(_ODD) + "]")
+
+
+def fix_unicode(mt: MappedText) -> MappedText:
+    """Ligatures and invisible characters (soft hyphens, zero-width marks)."""
+    return mt.sub(_ODD_RE, lambda m: _ODD[m.group(0)], flag=REPAIRED)
+
+
+# ---------------------------------------------------------------- damage detection
+
+@dataclass
+class Assessment:
+    letters: int
+    dotted: int          # å/ä/ö
+    words: int
+    unknown: int         # lower-case words the lexicon rejects
+    confusion: int       # words holding &, §, 6, é inside letters
+    damaged: bool
+
+    @property
+    def dotted_rate(self) -> float:
+        return self.dotted / self.letters if self.letters else 0.0
+
+    @property
+    def unknown_rate(self) -> float:
+        return self.unknown / self.words if self.words else 0.0
+
+
+def assess(text: str) -> Assessment:
+    """Is this block OCR-damaged? Swedish prose has about one å/ä/ö in 25 letters; English
+    OCR keeps none and leaves a fifth or more of the words out of the lexicon."""
+    lex = lexicon()
+    letters = sum(1 for c in text if c.isalpha())
+    dotted = sum(1 for c in text if c in SWEDISH_DOTS)
+    words = unknown = confusion = 0
+    for m in TOKEN.finditer(text):
+        w = m.group(0)
+        if len(w) < 3:
+            continue
+        if any(c in CONFUSION_CHARS for c in w) and any(c.isalpha() for c in w):
+            confusion += 1
+        if not w.isalpha() or not w.islower():
+            continue
+        words += 1
+        if not is_valid(w):
+            unknown += 1
+    rate = dotted / letters if letters else 0.0
+    unk = unknown / words if words else 0.0
+    if letters < 150:   # too little to judge; the caller falls back to the whole document
+        damaged = False
+    else:
+        damaged = (rate < 0.012 and (unk > 0.06 or confusion >= 2)) or unk > 0.2
+    return Assessment(letters, dotted, words, unknown, confusion, damaged)
+
+
+# ---------------------------------------------------------------- lexicon analysis
+
+@lru_cache(maxsize=200_000)
+def is_valid(w: str) -> bool:
+    """Does Hunspell's dictionary accept this lower-case word (alone or as a compound)?"""
+    lex = lexicon()
+    if lex.roles.get(w, 0) & WORD:
+        return True
+    return _compound(w, lex.roles, 0) is not None
+
+
+def _compound(s: str, roles: dict, depth: int) -> Optional[list[str]]:
+    """Split a real (dotted) word into compound parts: BEGIN (MIDDLE)* END, parts >= 2 letters."""
+    if depth > 3:
+        return None
+    for j in range(len(s) - 2, 1, -1):
+        head = s[:j]
+        r = roles.get(head, 0)
+        if not r & (MIDDLE if depth else BEGIN):
+            continue
+        tail = s[j:]
+        if roles.get(tail, 0) & END:
+            return [head, tail]
+        rest = _compound(tail, roles, depth + 1)
+        if rest:
+            return [head] + rest
+    return None
+
+
+def _best_form(forms: list[str], lex) -> str:
+    return max(forms, key=lambda f: (lex.zipf.get(f, 0.0), f))
+
+
+def _analyze(skel: str, lex, memo: dict, prefix_ok: bool = False) -> Optional[tuple[str, float, int]]:
+    """Best real word for a skeleton: (form, lexical score, parts). Whole words score by
+    frequency; compounds get a fixed, lower score that falls with the number of parts."""
+    key = (skel, prefix_ok)
+    if key in memo:
+        return memo[key]
+    best = None
+    forms = [f for f in lex.by_skeleton.get(skel, ()) if lex.roles[f] & (WORD | (BEGIN if prefix_ok else 0))]
+    if forms:
+        f = _best_form(forms, lex)
+        best = (f, max(lex.zipf.get(f, 0.0), 1.5), 1)
+    elif len(skel) >= 6:
+        best = _split(skel, lex, memo, 0, prefix_ok)
+    memo[key] = best
+    return best
+
+
+def _split(skel: str, lex, memo: dict, depth: int, prefix_ok: bool) -> Optional[tuple[str, float, int]]:
+    key = ("/split", skel, depth, prefix_ok)
+    if key in memo:
+        return memo[key]
+    best = None
+    if depth <= 3:
+        head_role = MIDDLE if depth else BEGIN
+        end_role = END | (BEGIN if prefix_ok else 0)
+        for j in range(len(skel) - 2, 1, -1):
+            heads = lex.by_skeleton.get(skel[:j])
+            if not heads:
+                continue
+            heads = [f for f in heads if lex.roles[f] & head_role]
+            if not heads:
+                continue
+            tail = skel[j:]
+            tails = [f for f in lex.by_skeleton.get(tail, ()) if lex.roles[f] & end_role]
+            if tails:
+                cand = (_best_form(heads, lex) + _best_form(tails, lex), 1.2, 2)
+            else:
+                rest = _split(tail, lex, memo, depth + 1, prefix_ok)
+                if not rest:
+                    continue
+                cand = (_best_form(heads, lex) + rest[0], rest[1] - 0.4, rest[2] + 1)
+            # prefer longer heads (fewer, more plausible parts) — first found wins ties
+            if best is None or cand[1] > best[1]:
+                best = cand
+            if best[2] == 2:
+                break
+    memo[key] = best
+    return best
+
+
+# ---------------------------------------------------------------- confusion model
+
+# OCR character (lower-case) -> [(skeleton letters, cost)]. Skeleton 'a' covers a/å/ä and
+# 'o' covers o/ö, so "a" needs no alternative; weights from English-OCR'd Swedish scans.
+SUBS: dict[str, list[tuple[str, float]]] = {
+    "d": [("a", 1.0), ("o", 1.3)],
+    "i": [("a", 1.4), ("t", 2.2), ("l", 2.2)],
+    "é": [("a", 0.4), ("o", 0.4), ("e", 0.6)],
+    "è": [("a", 0.6), ("o", 0.8), ("e", 0.6)],
+    "á": [("a", 0.4)], "à": [("a", 0.4)], "ó": [("o", 0.4)], "ò": [("o", 0.4)],
+    "&": [("a", 0.2)], "6": [("o", 0.1)], "§": [("o", 0.3)], "{": [("f", 0.8)],
+    "1": [("i", 0.8), ("l", 1.2)], "|": [("l", 0.8), ("i", 1.0)],
+    "n": [("i", 2.4)], "m": [("rn", 1.8)], "e": [("a", 2.4)],
+}
+PAIRS: dict[str, list[tuple[str, float]]] = {
+    "ia": [("a", 0.9)], "éa": [("a", 0.3)], "ai": [("a", 1.0)], "éi": [("a", 0.3)],
+    "di": [("a", 1.2)], "da": [("a", 1.2)], "rn": [("m", 1.8)], "ii": [("a", 1.4), ("u", 1.8)],
+}
+DROP_COST = 1.6     # a lost ö/å/ä: insert skeleton 'o' or 'a'
+MAX_COST = 3.4
+MAX_VARIANTS = 400
+
+
+def variants(word: str) -> list[tuple[str, float]]:
+    """Skeleton strings the OCR'd lower-case word may stand for, cheapest first."""
+    out: dict[str, float] = {}
+    n = len(word)
+
+    def walk(i: int, acc: str, cost: float) -> None:
+        if len(out) >= MAX_VARIANTS * 4:
+            return
+        if i == n:
+            s = skeleton(acc)
+            if cost < out.get(s, 99):
+                out[s] = cost
+            return
+        c = word[i]
+        if c in SUBS or c in "&6§{1|éèáàóò":
+            pass
+        walk(i + 1, acc + c, cost + (0.0 if c.isalpha() and c not in "éèáàóò" else 0.9))
+        for rep, k in SUBS.get(c, ()):
+            if cost + k <= MAX_COST:
+                walk(i + 1, acc + rep, cost + k)
+        pair = word[i:i + 2]
+        for rep, k in PAIRS.get(pair, ()):
+            if cost + k <= MAX_COST:
+                walk(i + 2, acc + rep, cost + k)
+
+    walk(0, "", 0.0)
+    # a deleted ö/å/ä (most often word-initial "verenskommelsen")
+    base = [(s, c) for s, c in out.items()]
+    for s, c in base:
+        if c + DROP_COST > MAX_COST:
+            continue
+        for j in range(len(s) + 1):
+            for v in ("o", "a"):
+                t = s[:j] + v + s[j:]
+                k = c + DROP_COST + (0.0 if j == 0 else 0.4)
+                if k < out.get(t, 99):
+                    out[t] = k
+    return sorted(out.items(), key=lambda kv: (kv[1], kv[0]))[:MAX_VARIANTS]
+
+
+@dataclass
+class Candidate:
+    form: str       # lower-case repaired word
+    cost: float     # confusion cost
+    lexscore: float
+
+    @property
+    def score(self) -> float:
+        return self.lexscore - 1.6 * self.cost
+
+
+@lru_cache(maxsize=100_000)
+def candidates(word: str, prefix_ok: bool = False) -> tuple[Candidate, ...]:
+    """Best candidates for an OCR'd lower-case word, best first (at most 3)."""
+    lex = lexicon()
+    memo: dict = {}
+    best: dict[str, Candidate] = {}
+    for skel, cost in variants(word):
+        if best and cost - 2.5 > max(c.score for c in best.values()) / 1.6 + 0:
+            pass
+        a = _analyze(skel, lex, memo, prefix_ok)
+        if a is None:
+            continue
+        form, lexscore, _ = a
+        c = Candidate(form, cost, lexscore)
+        if form not in best or c.score > best[form].score:
+            best[form] = c
+    return tuple(sorted(best.values(), key=lambda c: -c.score)[:3])
+
+
+# ---------------------------------------------------------------- per-word decision
+
+@dataclass
+class Change:
+    start: int
+    end: int
+    original: str
+    replacement: str
+    confidence: float
+    fixer: str
+
+
+def apply_case(pattern: str, word: str) -> str:
+    if len(pattern) > 1 and pattern.isupper():
+        return word.upper()
+    if pattern[:1].isupper():
+        return word[:1].upper() + word[1:]
+    return word
+
+
+def fix_casing(tok: str) -> str:
+    """"stadsOvergripande" -> "stadsovergripande", "LoKala" -> "Lokala": capitals inside
+    a lower-case word are OCR misreadings (of ö, of k); all-capital words stay."""
+    if len(tok) < 3 or tok.isupper() or tok.islower():
+        return tok
+    if not any(c.islower() for c in tok[1:]):
+        return tok
+    return tok[0] + tok[1:].lower()
+
+
+def fix_word(tok: str, prefix_ok: bool = False) -> Optional[tuple[str, float]]:
+    """Repair one OCR'd word (case kept); None when it should stay as it is."""
+    low = tok.lower()
+    lex = lexicon()
+    valid = low.isalpha() and is_valid(low)
+    cands = candidates(low, prefix_ok)
+    if not cands:
+        return None
+    top = cands[0]
+    if top.form == low:
+        return None
+    if valid:
+        # a real word gives way only to a much more frequent reading: "for" -> "för"
+        zo = lex.zipf.get(low, 0.0)
+        alt = next((c for c in cands if c.form != low), None)
+        if alt is None or lex.zipf.get(alt.form, 0.0) - zo < 1.0 + 1.6 * alt.cost:
+            return None
+        top = alt
+    second = next((c.score for c in cands[1:] if c.form != top.form), top.score - 4)
+    conf = round(min(0.99, 0.5 + 0.12 * (top.score - second)), 2)
+    return top.form, conf
+
+
+# är/år: what stands before "år" (quantities, "per", "i") — otherwise "är"
+_YEAR_LEFT = {"per", "varje", "ett", "i", "förra", "nästa", "detta", "samma", "två", "tre",
+              "fyra", "fem", "sex", "sju", "åtta", "nio", "tio", "många", "några", "flera",
+              "under", "efter", "inom", "senaste", "första", "andra", "tredje", "fjärde",
+              "femte", "vart", "var", "om", "hela", "halvt", "nytt", "gott", "kommande",
+              "föregående", "innevarande", "budgetåret", "tolv", "tjugo", "femtio", "hundra"}
+_ONE_NOT_I = {"bilaga", "bilagor", "punkt", "nr", "kap", "kapitel", "sida", "sid", "s",
+              "paragraf", "steg", "fas", "etapp", "klockan", "kl", "version", "alternativ",
+              "del", "avsnitt", "tabell", "figur", "grupp", "område", "zon", "nivå", "bild"}
+
+
+def fix_context(low: str, prev: str, nxt: str) -> Optional[str]:
+    """The readings only neighbours decide (prev/nxt are repaired, lower-case)."""
+    if low in ("är", "år"):
+        return "år" if (prev in _YEAR_LEFT or prev.isdigit() or nxt.isdigit()) else "är"
+    if low in ("bor", "bör"):
+        # "bör kunna", "bör avspeglas" (an infinitive follows) vs "bor i Stockholm"
+        return "bör" if nxt.endswith(("a", "as")) and len(nxt) > 2 else low
+    return None
+
+
+# ---------------------------------------------------------------- the stage
+
+def _protected_spans(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in PROTECTED.finditer(text)]
+
+
+def _is_abbrev(text: str, s: int, e: int) -> bool:
+    """"t.ex.", "bl.a.", "s." — a short word glued to a dot."""
+    return e < len(text) and text[e] == "." and (e - s <= 3) and (
+        (s > 0 and text[s - 1] == ".") or (e + 1 < len(text) and text[e + 1].isalpha()))
+
+
+def _sentence_start(text: str, s: int) -> bool:
+    i = s - 1
+    while i >= 0 and text[i] in " \t\"'‘’“”(»":
+        i -= 1
+    if i < 0 or text[i] == "\n":
+        return True
+    return text[i] in ".:!?•-–"
+
+
+def repair_text(text: str, damaged: bool, ocr: bool = False) -> list[Change]:
+    """Changes for one block of text (offsets into `text`)."""
+    changes: list[Change] = []
+    if not damaged:
+        return fix_invented_dots(text) if ocr else changes
+    prot = _protected_spans(text)
+    pi = 0
+    toks = [m for m in TOKEN.finditer(text)]
+    out_words: list[str] = []   # repaired lower-case words, for context
+    for idx, m in enumerate(toks):
+        s, e = m.span()
+        tok = m.group(0)
+        while pi < len(prot) and prot[pi][1] <= s:
+            pi += 1
+        if pi < len(prot) and prot[pi][0] < e and tok != "1":
+            out_words.append(tok.lower())
+            continue
+        prev = out_words[-1] if out_words else ""
+        nxt_tok = toks[idx + 1].group(0).lower() if idx + 1 < len(toks) else ""
+        new, conf, fixer = tok, 1.0, ""
+        if tok == "1":
+            # a lone "1" between words is "i": "brottslighet 1 staden"
+            before = text[max(0, s - 2):s]
+            after = text[e:e + 2]
+            if (before.endswith(" ") and after[:1] == " " and after[1:2].isalpha()
+                    and prev.isalpha() and prev not in _ONE_NOT_I and not _sentence_start(text, s)):
+                new, conf, fixer = "i", 0.8, "ocr-context"
+        elif (not _wordlike(tok) or _is_abbrev(text, s, e) or (tok.isupper() and len(tok) <= 3)
+              or len(tok) == 1):
+            pass
+        else:
+            cased = fix_casing(tok)
+            if cased != tok:
+                new, conf, fixer = cased, 0.9, "casing"
+            prefix_ok = text[e:e + 1] == "-"
+            r = fix_word(new, prefix_ok)
+            low = new.lower()
+            if r is not None:
+                low, conf = r
+                fixer = "ocr-confusion"
+            ctx = fix_context(low, prev, nxt_tok)
+            if ctx is not None and ctx != low:
+                low, conf, fixer = ctx, 0.75, "ocr-context"
+            if low != new.lower():
+                lex = lexicon()
+                rep = apply_case(new, low)
+                # mid-sentence "Overldmnar": the capital was a misread ö, not a name
+                if (rep[:1] in "ÖÅÄ" and not new.isupper() and not _sentence_start(text, s)
+                        and not lex.roles.get(low, 0) & PROPER):
+                    rep = low
+                new = rep
+        if new != tok:
+            changes.append(Change(s, e, tok, new, conf, fixer))
+        out_words.append(new.lower())
+    return changes
+
+
+def fix_invented_dots(text: str) -> list[Change]:
+    """Swedish OCR on poor copies adds dots: "änalys", "lökalpolisområde". On OCR'd pages
+    a dotted word the lexicon rejects becomes its undotted (or otherwise dotted) twin when
+    that is a word; a dotted rare word ("söm") becomes a far more frequent twin ("som")."""
+    lex = lexicon()
+    changes = []
+    for m in TOKEN.finditer(text):
+        tok = m.group(0)
+        if not any(c in SWEDISH_DOTS for c in tok) or not tok.isalpha():
+            continue
+        low = tok.lower()
+        forms = [f for f in lex.by_skeleton.get(skeleton(low), ()) if lex.roles[f] & WORD and f != low]
+        if not forms:
+            continue
+        alt = _best_form(forms, lex)
+        if is_valid(low) and lex.zipf.get(alt, 0) - lex.zipf.get(low, 0) < 3.0:
+            continue
+        changes.append(Change(m.start(), m.end(), tok, apply_case(tok, alt), 0.7, "invented-dots"))
+    return changes
+
+
+def _apply(mt: MappedText, changes: list[Change]) -> MappedText:
+    if not changes:
+        return mt
+    b = TextBuilder(mt)
+    pos = 0
+    for c in changes:
+        b.keep(pos, c.start)
+        b.replace(c.start, c.end, c.replacement, REPAIRED)
+        pos = c.end
+    b.keep(pos, len(mt.text))
+    return b.build()
+
+
+def _page_blocks(doc, mt: MappedText) -> list[tuple[int, int, object]]:
+    """[start, end) ranges of the cleaned text per source page."""
+    if not doc.pages:
+        return [(0, len(mt.text), None)]
+    blocks = []
+    start = 0
+    for k, p in enumerate(doc.pages):
+        end = start
+        while end < len(mt.text) and mt.offsets[end] < p.end:
+            end += 1
+        if k == len(doc.pages) - 1:
+            end = len(mt.text)
+        blocks.append((start, end, p))
+        start = end
+    return blocks
+
+
+def repair_document(doc, mt: MappedText) -> tuple[MappedText, list[str]]:
+    """The stage: repaired text and warnings; changes appended to doc.repairs."""
+    from .record import RepairChange
+
+    warnings: list[str] = []
+    mt = fix_unicode(mt)
+    whole = assess(mt.text)
+    changes: list[Change] = []
+    for start, end, page in _page_blocks(doc, mt):
+        block = mt.text[start:end]
+        a = assess(block)
+        damaged = a.damaged or (a.letters < 150 and whole.damaged)
+        for c in repair_text(block, damaged, ocr=bool(page is not None and page.ocr)):
+            c.start += start
+            c.end += start
+            changes.append(c)
+        if damaged:
+            warnings.append(f"repair: page {page.number if page else 1} looks OCR-damaged "
+                            f"(å/ä/ö {a.dotted_rate:.1%} of letters, {a.unknown_rate:.0%} unknown words)")
+    for c in changes:
+        rs, re_ = mt.source_span(c.start, c.end)
+        doc.repairs.append(RepairChange(page=doc.page_at(rs).number if doc.pages else 1, start=rs,
+                                        end=re_, original=c.original, replacement=c.replacement,
+                                        confidence=c.confidence, fixer=c.fixer))
+    if changes:
+        warnings.append(f"repair: {len(changes)} words repaired")
+    return _apply(mt, changes), warnings
