@@ -1,0 +1,97 @@
+"""Shared Swedish NLP: one spaCy pipeline per process, plus matching keys.
+
+The pipeline is `spacy.blank("sv")` + sentencizer + lookup lemmatizer (tables from
+spacy-lookups-data) + a SpanRuler marking mentions of city–police agreements
+("samverkansöverenskommelse", "samverkansavtal", "SÖK"). `scripts/build_spacy_model.py`
+builds it and saves it under `models/spacy-sv/`; `get_nlp()` loads that copy once per
+process (or builds it in memory when the saved copy is missing).
+
+`match_keys(text)` turns a phrase into comparison keys for fuzzy matching: case-folded,
+function words dropped, lemmatised (lookup) and Snowball-stemmed, diacritics folded, so
+inflection ("platser"/"plats") and OCR damage that lost å/ä/ö ("Otillaten paverkan")
+land on the same key.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+
+import snowballstemmer
+import spacy
+from spacy.language import Language
+
+MODEL_DIR = Path(__file__).resolve().parent.parent / "models" / "spacy-sv"
+
+# Agreement mentions, for version detection and for other extractors.
+AGREEMENT_PATTERNS = [
+    {"label": "AGREEMENT", "pattern": [{"LOWER": {"REGEX": r"^samverkans-?(över|ö?ver|6ver|dver)?enskommelse(n|r|rna)?$"}}]},
+    {"label": "AGREEMENT", "pattern": [{"LOWER": {"REGEX": r"^samverkansavtal(et|en)?$"}}]},
+    {"label": "AGREEMENT", "pattern": [{"TEXT": {"REGEX": r"^SÖK(:s)?$"}}]},
+]
+
+# Function words that carry nothing for matching area names (prepositions, conjunctions).
+# "for", "pa", "fran" are för/på/från after OCR lost the diacritics.
+STOPWORDS = frozenset("""och i för mot av samt på till med om som de det den en ett eller
+att från vid inom under kring for pa fran & + / - – , . : ; ( ) 1""".split())
+
+# OCR confusions inside words that lost their diacritics or got digits for letters.
+_OCR_IN_WORD = str.maketrans({"6": "ö", "0": "o", "1": "l", "&": "ä", "$": "s"})
+_STEMMER = snowballstemmer.stemmer("swedish")
+
+
+def build_nlp() -> Language:
+    nlp = spacy.blank("sv")
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    ruler = nlp.add_pipe("span_ruler", config={"spans_key": "agreements"})
+    nlp.initialize()  # loads the lemma lookup table from spacy-lookups-data (and clears rulers)
+    ruler.add_patterns(AGREEMENT_PATTERNS)
+    return nlp
+
+
+@lru_cache(maxsize=1)
+def get_nlp() -> Language:
+    """The shared pipeline, loaded once per process."""
+    if (MODEL_DIR / "config.cfg").exists():
+        return spacy.load(MODEL_DIR)
+    return build_nlp()
+
+
+def lemmas(text: str) -> list[str]:
+    """Lookup lemmas of the case-folded text (the tables are lower-case)."""
+    return [t.lemma_ or t.lower_ for t in get_nlp()(text.casefold()) if not t.is_space]
+
+
+def fold(s: str) -> str:
+    """Drop diacritics (å→a, ö→o) so damaged and clean spellings compare equal."""
+    return "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c))
+
+
+def _fix_ocr_token(tok: str) -> str:
+    if tok == "1":  # a lone "1" between words is the preposition "i"
+        return "i"
+    if re.search(r"[a-zåäö]", tok) and re.search(r"[0-9&$]", tok):
+        return tok.translate(_OCR_IN_WORD)
+    return tok
+
+
+@lru_cache(maxsize=4096)
+def match_keys(text: str) -> tuple[str, str]:
+    """Two keys for one phrase: (lemma+stem key, surface-stem key), both folded.
+
+    The lemma key handles irregular inflection; the surface key stays comparable when
+    OCR damage keeps a word out of the lemma table (then both sides are only stemmed)."""
+    doc = get_nlp()(re.sub(r"\s+", " ", text).strip().casefold())
+    lemma_key, surface_key = [], []
+    for t in doc:
+        if t.is_space or t.is_punct:
+            continue
+        surface = _fix_ocr_token(t.lower_)
+        if surface in STOPWORDS:
+            continue
+        lemma = t.lemma_ or surface
+        lemma_key.append(fold(_STEMMER.stemWord(lemma)))
+        surface_key.append(fold(_STEMMER.stemWord(surface)))
+    return " ".join(lemma_key), " ".join(surface_key)
