@@ -151,11 +151,9 @@ def _inline_headings(text: str) -> list[tuple[int, int, str]]:
     out = []
     for m in _INLINE_RX.finditer(text):
         before = text[max(0, m.start() - 40):m.start()].rstrip()
-        # "Bilaga 1" can be cited mid-sentence: as a heading it must follow a sentence end
-        # or another heading. The other names, capitalised and followed by a capital, are
-        # headings wherever they stand.
-        if m.group(1).startswith("Bilag") and before and not re.search(
-                r"[.!?:)\d”\"]$|(?:beslut|Sammanfattning|Bakgrund|Ärendet|beredning|förslag)$", before):
+        # Known heading names, capitalised and followed by a capital, are headings wherever
+        # they stand; only a citation like "(Bilaga 1)" or "se Bilaga 2" is not.
+        if m.group(1).startswith("Bilag") and re.search(r"(?:\(|\b(?:se|i|enligt|och|samt))$", before):
             continue
         kind = heading_kind(m.group(1)) or "other"
         out.append((m.start(), m.end(), kind))

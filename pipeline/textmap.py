@@ -48,7 +48,7 @@ class MappedText:
     def sub(self, pattern: Union[str, re.Pattern], repl: Union[str, Callable[[re.Match], str]],
             flag: int = 0, count: int = 0) -> "MappedText":
         """Like `re.sub`, keeping the map. Replaced characters map to their match: one to
-        one when the lengths agree, otherwise all to the match start. `flag` is OR-ed
+        one when the lengths agree, otherwise spread evenly over it. `flag` is OR-ed
         into the flags of every replacement character that differs from the original."""
         rx = re.compile(pattern) if isinstance(pattern, str) else pattern
         b = TextBuilder(self)
@@ -99,8 +99,12 @@ class TextBuilder:
             self.flags.extend(
                 (s.flags[start + i] | (flag if new[i] != old[i] else 0)) for i in range(len(new)))
         else:
-            self.offsets.extend([s.offsets[start]] * len(new))
-            self.flags.extend([flag | (s.flags[start] if start < len(s.flags) else 0)] * len(new))
+            # spread the new characters evenly over the old ones, first to first, last to last
+            n_old, n_new = end - start, len(new)
+            for k in range(n_new):
+                j = start + (round(k * (n_old - 1) / (n_new - 1)) if n_new > 1 and n_old > 0 else 0)
+                self.offsets.append(s.offsets[j])
+            self.flags.extend([flag | (s.flags[start] if start < len(s.flags) else 0)] * n_new)
 
     def insert(self, at: int, new: str, flag: int = 0) -> None:
         self.parts.append(new)

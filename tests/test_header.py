@@ -1,0 +1,63 @@
+"""Header metadata against gold, from the documents as they are and flattened to one line."""
+import json
+
+import pytest
+
+from pipeline.evaluate import HEADER_FIELDS, evaluate, load_gold
+from pipeline.process import process_path
+from tests.conftest import CLEAN_SEEDS, GOLD, seed
+
+CLEAN_GOLD = {p.stem: json.loads((GOLD / f"{p.stem}.json").read_text()) for p in CLEAN_SEEDS}
+
+
+def test_header_fields_strict_f1_is_one_on_clean_seeds():
+    report = evaluate([process_path(p) for p in CLEAN_SEEDS], CLEAN_GOLD, HEADER_FIELDS)
+    assert report.documents == 4
+    assert {f: report.f1(f) for f in HEADER_FIELDS} == {f: 1.0 for f in HEADER_FIELDS}
+
+
+@pytest.mark.parametrize("path", CLEAN_SEEDS, ids=lambda p: p.name[:3])
+def test_header_fields_from_flattened_document(path, flat_copy):
+    rec = process_path(flat_copy(path))
+    report = evaluate([rec], {path.stem: CLEAN_GOLD[path.stem]}, HEADER_FIELDS)
+    assert report.wrong == {}
+
+
+def test_exact_header_of_seed_000():
+    r = process_path(seed("000"))
+    assert r.doc_type == "tjänsteutlåtande"
+    assert r.case_officer.name == "Catarina Klockerud" and r.case_officer.phone == "08-50805890"
+    assert r.recipient_body == "Hässelby-Vällingby stadsdelsnämnd"
+    assert r.document_date == "2023-09-28"
+    assert r.diarienummer == ["KS 2023/740"]
+    assert r.remiss.from_ == "Kommunstyrelsen"
+    # provenance: the case officer's name points at its place in the source
+    ev = r.provenance["case_officer.name"][0]
+    raw = seed("000").read_text(encoding="utf-8")
+    assert raw[ev.start:ev.end] == "Catarina Klockerud" and ev.page == 1 and not ev.ocr
+
+
+def test_absent_values_are_null_not_guessed():
+    r = process_path(seed("001"))
+    assert r.case_officer is None and r.document_date is None and r.diarienummer == []
+
+
+def test_switchboard_number_is_never_the_case_officers(tmp_path):
+    p = tmp_path / "tu.txt"
+    p.write_text("Handläggare\nPer Andersson\n\nTill\nFarsta stadsdelsnämnd\n2020-01-15\n\n"
+                 "Ett ärende\n\nSammanfattning\nText.\n\nFarsta stadsdelsförvaltning\nVäxel 08-508 18 000\n",
+                 encoding="utf-8")
+    r = process_path(p)
+    assert r.case_officer.name == "Per Andersson" and r.case_officer.phone is None
+
+
+@pytest.mark.parametrize("text, dnr", [
+    ("Ärende\nDnr: SDN 2019/123\n\nSammanfattning\nText.", ["SDN 2019/123"]),
+    ("Ärende\nDnr 1.2.3-456/2019\n\nSammanfattning\nText.", ["1.2.3-456/2019"]),
+    ("Ärende\nDiarienummer: T2019-01234\n\nSammanfattning\nText.", ["T2019-01234"]),
+    ("Ärende\n\nSammanfattning\nInget diarienummer här, bara 2019/123 i texten.", []),
+])
+def test_diarienummer_shapes(tmp_path, text, dnr):
+    p = tmp_path / "d.txt"
+    p.write_text(text, encoding="utf-8")
+    assert process_path(p).diarienummer == dnr
