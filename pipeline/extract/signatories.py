@@ -44,7 +44,10 @@ _TITLE_HEAD = re.compile(
     r"sakkunnig|analytiker|projektledare|verksamhetsledare|borgarrad|kommundirektor|ombud))$")
 # title modifiers that precede the head ("tf", "t.f.", "biträdande", ...)
 _TITLE_MOD = re.compile(r"(?:tf\.?|t\.f\.?|t\.|f\.|tillf\.?|tillforordnad|bitradande|bitr\.?|"
-                        r"stallforetradande|stf\.?|vice|forste|forsta)$")
+                        r"stallforetradande|stf\.?|vice|forste|forsta|"
+                        # adjectives of two-word titles ("Administrativ chef")
+                        r"administrativ|ekonomisk|juridisk|teknisk|medicinsk|strategisk|operativ|"
+                        r"medicinskt|socialt|kommunal|regional|central|lokal)$")
 _NAME_TOKEN = re.compile(r"[A-ZÅÄÖÉÜ][a-zåäöéüëA-ZÅÄÖ'’.-]*[a-zåäöéüë]$|[A-ZÅÄÖ]\.$")
 # usual endings of Swedish surnames, for names beyond the list
 _SURNAME_END = re.compile(r"(?:ss?on|berg|strom|qvist|kvist|lund|gren|dahl|holm|stedt|blad|borg|man|ling|der|rot|lof|ius|ell|and|fors|sten|hed|mark)$")
@@ -71,7 +74,9 @@ def is_surname(token: str) -> bool:
 
 
 def is_given(token: str) -> bool:
-    return fold(token.strip(".,")) in given_names()
+    """A given name of the list; a hyphenated one ("Anna-Karin") when all its parts are."""
+    t = fold(token.strip(".,"))
+    return t in given_names() or ("-" in t and all(p in given_names() for p in t.split("-") if p))
 
 
 def _ws(s: str) -> str:

@@ -1,0 +1,526 @@
+"""Focus / priority areas and their goals (`focus_areas`: text, goals).
+
+The genre names its areas in many ways; each finder below reads one of them:
+- lists: bullets ("- ", "•", "–") or numbers ("1.", "1)") introduced by a line that
+  speaks of areas ("De föreslagna prioriterade samverkansområdena är:", a heading
+  "Prioriterade samverkansområden" + paragraph), including numbered areas each followed
+  by a description paragraph;
+- area headings each followed by numbered or bulleted goals, after an introduction that
+  speaks of goals or areas ("Under varje prioriterat samverkansområde finns det mätbara
+  mål …:");
+- an enumeration in running prose after an area word: "… fokusområden: 1) A, 2) B …
+  och 5) E.", "… samverkansområden ut. Dessa är a, b samt c.", "… fokusområden. De är
+  a, b, … samt c.", "… samverkansområdena i …: a samt b.";
+- quoted categories: "kategorierna ”ungdomar”, ”brottsoffer” och ”organiserad
+  brottslighet”";
+- a tab-separated table whose header's first column names areas ("Fokusområde<TAB>Mål"),
+  one row per goal, kept as rows or laid out column after column by the layout stage;
+- flattened text (one line): inline bullets, numbered areas and area headings with
+  numbered goals, where an item ends at the first capitalised common word after it
+  (wordfreq tells common words from names).
+
+The same area found twice (summary and body) is one area with both evidence spans; its
+goals are the union. Area text is as written, whitespace-normalised, first letter upper
+case, without trailing punctuation; goals are as written, without their numbers.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Optional
+
+from rapidfuzz import fuzz
+
+from ..segment import fold, heading_kind, is_flattened
+from . import Context, Out, Span
+
+# one-to-one folding (keeps offsets): lower case, å/ä/ö and OCR look-alikes -> a/o
+_FOLD1 = str.maketrans({"å": "a", "ä": "a", "ö": "o", "é": "e", "Å": "a", "Ä": "a", "Ö": "o"})
+
+
+def f1(s: str) -> str:
+    return s.lower().translate(_FOLD1)
+
+
+# words that say "areas" (folded); "stadsdelsområde", "ansvarsområde" are not among them
+KW = re.compile(r"(?:fokus|samverkans|insats|mal|prioriterade |prioriterat |utvecklings)omrad\w*|"
+                r"prioriterade (?:utmaningar|fragor)|prioriteringar\w*|kategori\w*")
+GOAL_KW = re.compile(r"\bmal(?:en|et)?\b|matbara|delmal")
+BULLET = re.compile(r"^[ \t]*(?:[-•–*▪◦·])[ \t]+")
+NUMBER = re.compile(r"^[ \t]*(\d{1,2})(?:[.)]|(?=[ \t]+[A-ZÅÄÖ]))[ \t]+")
+SENTENCE_END = re.compile(r"(?<!\bt\.ex)(?<!\bbl\.a)(?<!\bm\.m)(?<!\bs\.k)(?<![A-ZÅÄÖ])[.!?](?=\s+[A-ZÅÄÖ0-9”\"]|\s*$)")
+
+
+@dataclass
+class Area:
+    text: str
+    spans: list[Span] = field(default_factory=list)
+    goals: list[tuple[str, Span]] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return fold(self.text)
+
+
+def clean_area(s: str) -> str:
+    s = re.sub(r"\s+", " ", s).strip().strip("”“\"'*").strip()
+    s = s.rstrip(".,;:").strip()
+    return s[:1].upper() + s[1:]
+
+
+def clean_goal(s: str) -> str:
+    return re.sub(r"\s+", " ", s).strip()
+
+
+def _looks_like_area(s: str) -> bool:
+    words = s.split()
+    return 1 <= len(words) <= 14 and not re.search(r"[.!?;]$", s.strip())
+
+
+# ---------------------------------------------------------------- line-based lists
+
+@dataclass
+class Line:
+    start: int
+    end: int
+    text: str
+
+
+@dataclass
+class Item:
+    line: Line
+    body_start: int   # offset of the text after the marker
+    number: Optional[int]
+
+    @property
+    def body(self) -> str:
+        return self.line.text[self.body_start - self.line.start:]
+
+
+def _lines(text: str) -> list[Line]:
+    out, pos = [], 0
+    for raw in text.split("\n"):
+        s = raw.strip()
+        if s:
+            lead = len(raw) - len(raw.lstrip())
+            out.append(Line(pos + lead, pos + lead + len(s), s))
+        pos += len(raw) + 1
+    return out
+
+
+def _item(line: Line) -> Optional[Item]:
+    m = BULLET.match(line.text)
+    if m:
+        return Item(line, line.start + m.end(), None)
+    m = NUMBER.match(line.text)
+    if m:
+        return Item(line, line.start + m.end(), int(m.group(1)))
+    return None
+
+
+def _lists(lines: list[Line]) -> list[tuple[int, list[Item]]]:
+    """Group list items: (index of the first item's line, items). Numbered items stay in
+    one list while numbering goes on (1, 2, 3 …), even with paragraphs between them."""
+    out: list[tuple[int, list[Item]]] = []
+    i = 0
+    while i < len(lines):
+        it = _item(lines[i])
+        if it is None:
+            i += 1
+            continue
+        items, first, j = [it], i, i + 1
+        while j < len(lines):
+            nxt = _item(lines[j])
+            if nxt is not None and (nxt.number is None) == (it.number is None):
+                if it.number is None or nxt.number == items[-1].number + 1:
+                    items.append(nxt)
+                    j += 1
+                    continue
+                break
+            if nxt is None and it.number is not None:
+                # a description paragraph between numbered areas: look ahead for the next number
+                k = j
+                while k < len(lines) and _item(lines[k]) is None and k - j < 3:
+                    k += 1
+                if (k < len(lines) and k > j and (n := _item(lines[k])) is not None and n.number == items[-1].number + 1
+                        and all(not _looks_like_area(lines[x].text) for x in range(j, k))):
+                    items.append(n)
+                    j = k + 1
+                    continue
+            break
+        out.append((first, items))
+        i = j
+    return out
+
+
+def _is_heading_like(s: str) -> bool:
+    return _looks_like_area(s) and s[:1].isupper() and not s.endswith(":") and heading_kind(s) is None
+
+
+def find_in_lists(text: str) -> list[Area]:
+    lines = _lines(text)
+    areas: list[Area] = []
+    goal_chain = False    # the previous list was an area heading's goals
+    goal_intro = False    # an introduction speaking of goals/areas preceded
+    prev_end = -1
+    for first, items in _lists(lines):
+        p = lines[first - 1] if first > 0 else None
+        pp = lines[first - 2] if first > 1 else None
+        bodies = [it.body for it in items]
+        sentences = sum(b.rstrip().endswith(".") for b in bodies)
+        # area heading followed by its goals
+        if p is not None and _is_heading_like(p.text) and sentences >= max(1, len(items) // 2 + 1):
+            intro = pp is not None and _item(pp) is None and bool(KW.search(f1(pp.text)) or GOAL_KW.search(f1(pp.text)))
+            chained = goal_chain and pp is not None and prev_end == first - 2
+            if intro or chained:
+                a = Area(clean_area(p.text), [(p.start, p.end)])
+                a.goals = [(clean_goal(it.body), (it.body_start, it.line.end)) for it in items]
+                areas.append(a)
+                goal_chain, prev_end = True, first + _span_lines(lines, first, items) - 1
+                continue
+        goal_chain = False
+        # a list of areas after an introduction (line or heading + paragraph) that names them
+        context = [x.text for x in (p, pp) if x is not None and _item(x) is None]
+        if p is not None and p.text.endswith(":") and not KW.search(f1(p.text)):
+            continue  # the introduction says the list is about something else
+        if not any(KW.search(f1(c)) for c in context[:2]):
+            continue
+        if p is not None and heading_kind(p.text) in ("decision", "attachments"):
+            continue
+        if not all(_looks_like_area(b) for b in bodies) or len(items) < 2:
+            continue
+        for it in items:
+            areas.append(Area(clean_area(it.body), [(it.body_start, it.line.end)]))
+    return areas
+
+
+def _span_lines(lines: list[Line], first: int, items: list[Item]) -> int:
+    last = items[-1].line
+    return next(i for i, l in enumerate(lines) if l is last) - first + 1
+
+
+# ---------------------------------------------------------------- tables
+
+def find_in_tables(text: str) -> list[Area]:
+    areas: list[Area] = []
+    lines = _lines(text)
+    i = 0
+    while i < len(lines):
+        cols = lines[i].text.split("\t")
+        if len(cols) >= 2 and KW.search(f1(cols[0])) or (len(cols) >= 2 and re.fullmatch(r"omraden?|prioritering", f1(cols[0]).strip())):
+            goal_col = next((c for c, h in enumerate(cols) if c > 0 and GOAL_KW.search(f1(h))), None)
+            j, current = i + 1, None
+            while j < len(lines) and "\t" in lines[j].text:
+                row = lines[j]
+                cells, pos = [], row.start
+                for cell in row.text.split("\t"):
+                    cells.append((cell, pos))
+                    pos += len(cell) + 1
+                name, at = cells[0]
+                if name.strip():
+                    key = fold(name)
+                    current = next((a for a in areas if a.key == key), None)
+                    if current is None:
+                        current = Area(clean_area(name), [])
+                        areas.append(current)
+                    current.spans.append((at, at + len(name)))
+                if current is not None and goal_col is not None and goal_col < len(cells):
+                    g, gat = cells[goal_col]
+                    if g.strip():
+                        current.goals.append((clean_goal(g), (gat, gat + len(g))))
+                j += 1
+            i = j
+            continue
+        i += 1
+    return areas
+
+
+def find_in_columns(text: str) -> list[Area]:
+    """A table that layout laid out column after column: a header line naming areas
+    ("Fokusområde") over its cells, then a header naming goals ("Mål") over as many."""
+    areas: list[Area] = []
+    blocks, cur = [], []
+    pos = 0
+    for raw in text.split("\n"):
+        if raw.strip():
+            cur.append(Line(pos, pos + len(raw.rstrip()), raw.strip()))
+        elif cur:
+            blocks.append(cur)
+            cur = []
+        pos += len(raw) + 1
+    if cur:
+        blocks.append(cur)
+    for bi, block in enumerate(blocks):
+        head = f1(block[0].text)
+        if len(block) < 3 or len(head.split()) > 3 or not (KW.search(head) or re.fullmatch(r"omraden?", head)):
+            continue
+        cells = block[1:]
+        if not all(_looks_like_area(c.text) for c in cells):
+            continue
+        goals = None
+        if bi + 1 < len(blocks):
+            nxt = blocks[bi + 1]
+            if len(nxt) == len(block) and len(nxt[0].text.split()) <= 3 and GOAL_KW.search(f1(nxt[0].text)):
+                goals = nxt[1:]
+        for k, c in enumerate(cells):
+            key = fold(c.text)
+            a = next((x for x in areas if x.key == key), None)
+            if a is None:
+                a = Area(clean_area(c.text), [])
+                areas.append(a)
+            a.spans.append((c.start, c.end))
+            if goals is not None:
+                g = goals[k]
+                a.goals.append((clean_goal(g.text), (g.start, g.end)))
+    return areas
+
+
+# ---------------------------------------------------------------- prose
+
+QUOTED = re.compile(r"[”“\"]([^”“\"\n]{2,60})[”“\"]")
+_NEXT_SENTENCE = re.compile(r"^\s*(?:De|Dessa|Det)\s+(?:är|utgörs av|gäller)\s+", re.I)
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    out = []
+    for para in re.finditer(r"[^\n]+", text):
+        s = para.start()
+        for m in SENTENCE_END.finditer(para.group()):
+            out.append((s, para.start() + m.end()))
+            s = para.start() + m.end()
+            while s < para.end() and text[s] == " ":
+                s += 1
+        if s < para.end():
+            out.append((s, para.end()))
+    return out
+
+
+def _adjectival(word: str) -> bool:
+    return bool(re.search(r"(?:a|e|iga|ade|ta|da)$", word)) and len(word) > 2
+
+
+def _split_last(chunk: str, base: int) -> list[tuple[str, int]]:
+    """Split the last chunk of an enumeration at "samt", else at the first "och" that
+    does not join two adjectives ("otrygga och brottsutsatta platser" stays whole)."""
+    m = list(re.finditer(r"\s+samt\s+", chunk))
+    if m:
+        k = m[-1]
+        return [(chunk[:k.start()], base), (chunk[k.end():], base + k.end())]
+    for k in re.finditer(r"\s+och\s+", chunk):
+        before = chunk[:k.start()].split()
+        after = chunk[k.end():].split()
+        if before and after and _adjectival(before[-1]) and _adjectival(after[0]):
+            continue
+        return [(chunk[:k.start()], base), (chunk[k.end():], base + k.end())]
+    return [(chunk, base)]
+
+
+def enumeration(text: str, start: int, end: int) -> list[tuple[str, Span]]:
+    """Items of an enumeration text[start:end] ("a, b och c", "1) a, 2) b och 3) c")."""
+    seg = text[start:end]
+    seg = re.sub(r"[.;]\s*$", "", seg)
+    items: list[tuple[str, int]] = []
+    marks = list(re.finditer(r"(?:(?<=\s)|^)\d{1,2}\)\s*", seg))
+    if len(marks) >= 2:
+        for a, b in zip(marks, marks[1:] + [None]):
+            s, e = a.end(), (b.start() if b else len(seg))
+            piece = re.sub(r"(?:,|\s+och|\s+samt)\s*$", "", seg[s:e].rstrip())
+            items.append((piece, s))
+    else:
+        parts, pos = [], 0
+        for m in re.finditer(r",\s+", seg):
+            parts.append((seg[pos:m.start()], pos))
+            pos = m.end()
+        last, at = seg[pos:], pos
+        parts.extend(_split_last(last, at))
+        items = parts
+    out = []
+    for piece, at in items:
+        lead = len(piece) - len(piece.lstrip())
+        body = piece.strip()
+        if not body:
+            continue
+        out.append((clean_area(body), (start + at + lead, start + at + lead + len(body))))
+    return out
+
+
+def _ok_items(items: list[tuple[str, Span]], minimum: int) -> bool:
+    return len(items) >= minimum and all(1 <= len(t.split()) <= 12 and not re.search(r"[:;]|\d{4}", t)
+                                         for t, _ in items)
+
+
+def find_in_prose(text: str) -> list[Area]:
+    areas: list[Area] = []
+    sents = _sentences(text)
+    quoted_before = -2   # index of the last sentence that gave quoted categories
+    for si, (s, e) in enumerate(sents):
+        sent = text[s:e]
+        low = f1(sent)
+        kw = KW.search(low)
+        quoted = list(QUOTED.finditer(sent))
+        # quoted categories: two or more in an area sentence, or more of them right after
+        if quoted and (kw and len(quoted) >= 2 or quoted_before == si - 1 and re.search(r"priorit|kategori|omrad", low)):
+            for q in quoted:
+                areas.append(Area(clean_area(q.group(1)), [(s + q.start(1), s + q.end(1))]))
+            quoted_before = si
+            continue
+        if not kw:
+            continue
+        found: list[tuple[str, Span]] = []
+        colon = sent.find(":", kw.end(), kw.end() + 80)
+        if colon != -1 and sent[colon + 1:].strip():
+            found = enumeration(text, s + colon + 1, e)
+            if not _ok_items(found, 2):
+                found = []
+        if not found:
+            m = re.match(r"(?:\s+\w+){0,3}?\s+är\s+", sent[kw.end():])
+            if m:
+                found = enumeration(text, s + kw.end() + m.end(), e)
+                if not _ok_items(found, 3):
+                    found = []
+        if not found and si + 1 < len(sents):
+            ns, ne = sents[si + 1]
+            m = _NEXT_SENTENCE.match(text[ns:ne])
+            if m:
+                found = enumeration(text, ns + m.end(), ne)
+                if not _ok_items(found, 2):
+                    found = []
+        for t, sp in found:
+            areas.append(Area(t, [sp]))
+    return areas
+
+
+# ---------------------------------------------------------------- flattened text
+
+_FUNCTION_WORDS = {"i", "på", "av", "för", "mot", "med", "till", "om", "vid", "och", "samt", "inom", "kring",
+                   "från", "under", "över", "efter", "utan", "mellan", "hos", "en", "ett", "den", "det", "de"}
+
+
+@lru_cache(maxsize=4096)
+def _common(word: str) -> bool:
+    from wordfreq import zipf_frequency
+    return zipf_frequency(word.lower(), "sv") >= 3.3
+
+
+def _item_end(text: str, start: int, limit: int, known: tuple[str, ...] = ()) -> int:
+    """End of a list item in flattened text: after an area already named elsewhere in the
+    document when the item starts with one, else before the first capitalised common
+    word after the item's first word (the start of the next sentence or heading)."""
+    for k in sorted(known, key=len, reverse=True):
+        if f1(text[start:start + len(k)]) == f1(k) and re.match(r"\s+[A-ZÅÄÖ]", text[start + len(k):start + len(k) + 3]):
+            return start + len(k)
+    words = list(re.finditer(r"\S+", text[start:limit]))
+    for k, w in enumerate(words[1:], 1):
+        tok = w.group()
+        if words[k - 1].group().lower() in _FUNCTION_WORDS:
+            continue  # an area does not end with "i", "mot", "och" …: the word is part of it
+        if tok[:1].isupper() and tok.isalpha() and _common(tok):
+            return start + w.start() - 1
+    return limit
+
+
+def find_flattened(text: str, known: tuple[str, ...] = ()) -> list[Area]:
+    areas: list[Area] = []
+    for m in re.finditer(r":\s+(?=[-•–]\s)", text):
+        head = text[max(0, m.start() - 200):m.start()]
+        if not KW.search(f1(head.split(".")[-1])):
+            continue
+        marks = list(re.finditer(r"(?:^|\s)[-•–]\s+", text[m.end() - 1:m.end() + 2000]))
+        base = m.end() - 1
+        for a, b in zip(marks, marks[1:] + [None]):
+            s = base + a.end()
+            e = base + b.start() if b else _item_end(text, s, min(len(text), s + 200), known)
+            body = text[s:e].strip()
+            if _looks_like_area(body):
+                areas.append(Area(clean_area(body), [(s, s + len(body))]))
+    # numbered runs "1. … 2. …": area headings with goals, or numbered areas
+    for m in re.finditer(r"(?<=[.:])\s+(?=1[.)]\s)|(?<=[a-zåäö])\s+(?=1[.)]\s+[A-ZÅÄÖ])", text):
+        areas.extend(_flat_numbered(text, m.end(), known))
+    return areas
+
+
+def _numbered_run(text: str, at: int) -> list[tuple[int, int, int]]:
+    """(number, marker start, body start) of "1. … 2. … 3. …" from `at`."""
+    out, n, pos = [], 1, at
+    while True:
+        m = re.compile(rf"(?:^|(?<=\s)){n}[.)]\s+").search(text, pos, min(len(text), pos + 1500))
+        if not m or (out and m.start() != pos and n == 1):
+            break
+        if n == 1 and m.start() != at:
+            break
+        out.append((n, m.start(), m.end()))
+        n, pos = n + 1, m.end()
+    return out
+
+
+def _flat_numbered(text: str, at: int, known: tuple[str, ...] = ()) -> list[Area]:
+    run = _numbered_run(text, at)
+    if len(run) < 2:
+        return []
+    before = text[max(0, at - 300):at].rstrip()
+    intro_sent = re.split(r"(?<=[.!?])\s+", before)[-1]
+    bodies = []
+    for i, (n, ms, bs) in enumerate(run):
+        end = run[i + 1][1] if i + 1 < len(run) else min(len(text), bs + 400)
+        bodies.append((bs, end))
+    if before.endswith(".") and KW.search(f1(intro_sent)):
+        # numbered areas, each maybe followed by a description
+        out = []
+        for bs, end in bodies:
+            e = _item_end(text, bs, end, known)
+            body = text[bs:e].strip()
+            if _looks_like_area(body):
+                out.append(Area(clean_area(body), [(bs, bs + len(body))]))
+        return out
+    # an area heading before "1." and sentence goals after each number
+    heading_start = max(before.rfind(". "), before.rfind(": ")) + 2
+    heading_start = max(0, at - 300) + heading_start if heading_start >= 2 else None
+    if heading_start is None:
+        return []
+    heading = text[heading_start:at].strip()
+    intro = text[max(0, heading_start - 300):heading_start]
+    if not _is_heading_like(heading) or not (KW.search(f1(intro)) or GOAL_KW.search(f1(intro)) or re.search(r"\.\s*$", intro)):
+        return []
+    goals = []
+    for bs, end in bodies:
+        m = re.search(r"[.!?](?=\s|$)", text[bs:end])
+        if not m:
+            return []
+        goals.append((clean_goal(text[bs:bs + m.end()]), (bs, bs + m.end())))
+    a = Area(clean_area(heading), [(heading_start, heading_start + len(heading))])
+    a.goals = goals
+    return [a]
+
+
+# ---------------------------------------------------------------- merge and emit
+
+def _merge(found: list[Area]) -> list[Area]:
+    merged: list[Area] = []
+    for a in sorted(found, key=lambda a: a.spans[0][0] if a.spans else 0):
+        twin = next((m for m in merged if m.key == a.key or fuzz.ratio(m.key, a.key) >= 92), None)
+        if twin is None:
+            merged.append(Area(a.text, list(a.spans), list(a.goals)))
+            continue
+        twin.spans.extend(sp for sp in a.spans if sp not in twin.spans)
+        for g, sp in a.goals:
+            if all(fold(g) != fold(h) for h, _ in twin.goals):
+                twin.goals.append((g, sp))
+    return merged
+
+
+def find(ctx: Context) -> list[Area]:
+    text = ctx.text
+    if is_flattened(text):
+        prose = find_in_prose(text)
+        found = find_flattened(text, tuple(a.text for a in prose)) + prose
+    else:
+        found = find_in_lists(text) + find_in_tables(text) + find_in_columns(text) + find_in_prose(text)
+    return _merge(found)
+
+
+def extract(ctx: Context, out: Out) -> None:
+    for a in find(ctx):
+        i = out.append("focus_areas", {"text": a.text, "goals": [g for g, _ in a.goals]}, a.spans)
+        for j, (_, sp) in enumerate(a.goals):
+            out.cite(f"focus_areas[{i}].goals[{j}]", [sp])
