@@ -1,17 +1,29 @@
 """Stage 2, layout: raw page text -> clean running text, keeping the offset map.
 
-Shared by text files, PDF text layers and OCR output. Steps, in order:
-1. normalise line ends, odd spaces and trailing blanks;
-2. drop page-number lines ("Sida 2 (4)", "2 (10)", "- 3 -");
-3. join words split at a line-end or by a stray space after a hyphen
-   ("samverkans- överenskommelse"), but keep "samverkans- och trygghetsarbete";
-4. reflow hard-wrapped prose lines into paragraphs when the document is hard-wrapped,
+Shared by text files, PDF text layers and OCR output (PDF/OCR pages arrive as lines,
+with a tab between runs of text that stand far apart on one line). Steps, in order:
+1. normalise line ends (pypdfium2's "\\r\\n"), odd spaces and trailing blanks;
+2. drop running headers and footers: lines among the first/last few of a page that
+   recur (digits ignored) on at least half of the pages, two at least;
+3. drop page-number lines ("Sida 2 (4)", "2 (10)", "- 3 -");
+4. split two-column blocks (runs of tabbed lines: Handläggare | Till, signatures side
+   by side) into one column after the other; tabbed blocks whose last column is
+   mostly dates or numbers are tables and stay rows;
+5. bullets ("•", "▪", Word's private-use bullet) become "- ";
+6. set the letterhead aside: a paragraph of address lines (street, Box, postcode,
+   Växel, Fax, e-mail, web), with the organisation lines just above it, is moved to
+   the start of the text, into the head section, so that it never sits inside a body
+   section (page-1 footers land mid-text otherwise);
+7. join words split at a line end or by a stray space after a hyphen only when the
+   joined form is a word or a compound of the lexicon ("samverkans-\\növerenskommelse"),
+   keep "samverkans- och trygghetsarbete", keep real hyphens ("Hässelby-\\nVällingby");
+8. reflow hard-wrapped prose lines into paragraphs when the document is hard-wrapped,
    keeping headings, list items, names and table rows as lines.
 """
 from __future__ import annotations
 
 import re
-from statistics import median
+from functools import lru_cache
 
 from .ingest import Document
 from .segment import heading_kind
@@ -23,11 +35,32 @@ PAGE_NUMBER_RX = re.compile(
 # a hyphen that ends a word before a space or a line break; kept before these words
 KEEP_HYPHEN_BEFORE = {"och", "eller", "samt", "respektive", "till", "som", "men", "resp", "&"}
 LIST_ITEM_RX = re.compile(r"^\s*(?:[-•–*▪◦·]\s+|\d{1,2}[.)]\s+|\d{1,2}\s+(?=[A-ZÅÄÖ])|[a-z][.)]\s+)")
+BULLET_RX = re.compile(r"^([ \t]*)[•▪◦●■\uf0b7\uf0a7\uf076\uf0d8]\s*", re.M)
+
+# One line of a letterhead address block.
+ADDRESS_LINE_RX = re.compile(
+    r"^\s*(?:(?:Besöksadress|Postadress|Adress|Besök|Post)\s*:?\s*.*"
+    r"|Box\s+\d+.*"
+    r"|(?:SE-?)?\d{3}\s?\d{2}\s+[A-ZÅÄÖ][\wåäöÅÄÖ -]+"
+    r"|(?:Växel|Vx|Telefon|Tfn|Tel|Fax|Telefax|Org\.?\s*nr|Organisationsnummer)\.?:?\s*[\d +()-]{5,}.*"
+    r"|(?:E-post:?\s*)?[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+    r"|(?:Webb?:?\s*)?(?:www\.|https?://)\S+|[\w-]+\.se(?:/\S*)?"
+    r"|[A-ZÅÄÖ][\wåäöé.-]*(?:\s+[\wåäöé.-]+){0,3}\s+\d{1,4}(?:\s?[-–]\s?\d{1,4})?\s?[A-Z]?(?:,.*)?"
+    r")\s*$")
+# lines that mark a block as an address for sure (a street line alone could be anything)
+STRONG_ADDRESS_RX = re.compile(r"Box\s+\d|\d{3}\s?\d{2}\s+[A-ZÅÄÖ]|Växel|Fax|@|www\.|https?://", re.I)
+ORG_LINE_RX = re.compile(r"(förvaltning|kontor|nämnd|avdelning|enhet|stad|kommun|region|styrelse|bolag|AB)\b", re.I)
+TABLE_CELL_RX = re.compile(r"^[\d\s.,:/%-]+$|^\d{4}-\d{2}-\d{2}$|^\d+\s*(?:kr|tkr|mnkr|%)$")
 
 
 def clean(doc: Document, mt: MappedText) -> MappedText:
     mt = normalise_whitespace(mt)
+    mt = drop_running_lines(mt)
+    mt = mt.sub(r"\f", "\n\n")
     mt = drop_page_numbers(mt)
+    mt = split_columns(mt)
+    mt = normalise_bullets(mt)
+    mt = set_aside_letterhead(mt)
     mt = join_hyphenated(mt)
     mt = reflow(mt)
     return mt
@@ -37,8 +70,7 @@ def normalise_whitespace(mt: MappedText) -> MappedText:
     mt = mt.sub(r"\r\n?", "\n")
     mt = mt.sub(r"[\u00a0\u2007\u202f\u2009]", " ")
     mt = mt.sub(r"[\u00ad\u200b\u200c\u200d\ufeff]", "")
-    mt = mt.sub(r"\f", "\n\n")
-    mt = mt.sub(r"[ \t]+(?=\n)|[ \t]+$", "")
+    mt = mt.sub(r"[ \t]+(?=[\n\f])|[ \t]+$", "")
     return mt
 
 
@@ -46,14 +78,215 @@ def drop_page_numbers(mt: MappedText) -> MappedText:
     return mt.sub(PAGE_NUMBER_RX, "")
 
 
+# ---- running headers and footers -------------------------------------------------------
+
+RUNNING_ZONE = 4  # lines at the top and at the bottom of a page where headers/footers live
+
+
+def _line_key(line: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"\d+", "#", line)).strip().lower()
+
+
+def drop_running_lines(mt: MappedText) -> MappedText:
+    """Remove lines that recur in the top or bottom zone of at least half of the pages."""
+    text = mt.text
+    if "\f" not in text:
+        return mt
+    pages, pos = [], 0
+    for chunk in text.split("\f"):
+        lines, p = [], pos
+        for line in chunk.split("\n"):
+            if line.strip():
+                lines.append((p, p + len(line), _line_key(line)))
+            p += len(line) + 1
+        pages.append(lines)
+        pos += len(chunk) + 1
+    if sum(1 for p in pages if p) < 2:
+        return mt
+    zones = [p[:RUNNING_ZONE] + p[-RUNNING_ZONE:] for p in pages]
+    seen: dict[str, int] = {}
+    for z in zones:
+        for key in {k for _, _, k in z}:
+            seen[key] = seen.get(key, 0) + 1
+    need = max(2, (sum(1 for p in pages if p) + 1) // 2)
+    drop = sorted({(s, e) for z in zones for s, e, k in z if seen[k] >= need and len(k) > 1})
+    if not drop:
+        return mt
+    b, pos = TextBuilder(mt), 0
+    for s, e in drop:
+        b.keep(pos, s)
+        pos = e + 1 if e < len(text) and text[e] == "\n" else e
+    b.keep(pos, len(text))
+    return b.build()
+
+
+# ---- two-column blocks -----------------------------------------------------------------
+
+def split_columns(mt: MappedText) -> MappedText:
+    """Runs of tabbed lines: columns one after the other, unless the run is a table."""
+    text = mt.text
+    if "\t" not in text:
+        return mt
+    lines, p = [], 0
+    for line in text.split("\n"):
+        lines.append((p, p + len(line)))
+        p += len(line) + 1
+    b, pos, i = TextBuilder(mt), 0, 0
+    while i < len(lines):
+        if "\t" not in text[lines[i][0]:lines[i][1]]:
+            i += 1
+            continue
+        j = i
+        while j < len(lines) and "\t" in text[lines[j][0]:lines[j][1]]:
+            j += 1
+        block = lines[i:j]
+        cells = [_cells(text, s, e) for s, e in block]
+        if not _is_table(text, cells):
+            b.keep(pos, block[0][0])
+            ncol = max(len(c) for c in cells)
+            first = True
+            for col in range(ncol):
+                parts = [c[col] for c in cells if col < len(c) and c[col][1] > c[col][0]]
+                if not parts:
+                    continue
+                if not first:
+                    b.insert(parts[0][0], "\n\n")
+                first = False
+                for k, (s, e) in enumerate(parts):
+                    if k:
+                        b.insert(s, "\n")
+                    b.keep(s, e)
+            pos = block[-1][1]
+        i = j
+    b.keep(pos, len(text))
+    return b.build()
+
+
+def _cells(text: str, s: int, e: int) -> list[tuple[int, int]]:
+    out, start = [], s
+    for k in range(s, e + 1):
+        if k == e or text[k] == "\t":
+            a, z = start, k
+            while a < z and text[a] == " ":
+                a += 1
+            while z > a and text[z - 1] == " ":
+                z -= 1
+            out.append((a, z))
+            start = k + 1
+    return out
+
+
+def _is_table(text: str, cells: list[list[tuple[int, int]]]) -> bool:
+    last = [text[c[-1][0]:c[-1][1]] for c in cells if len(c) > 1 and c[-1][1] > c[-1][0]]
+    if not last:
+        return False
+    return sum(1 for v in last if TABLE_CELL_RX.match(v.strip())) >= 0.5 * len(last)
+
+
+def normalise_bullets(mt: MappedText) -> MappedText:
+    return mt.sub(BULLET_RX, lambda m: m.group(1) + "- ")
+
+
+# ---- letterhead ------------------------------------------------------------------------
+
+def letterhead_spans(text: str) -> list[tuple[int, int]]:
+    """[start, end) of letterhead blocks: a paragraph of three or more address lines (one
+    of them unmistakable: Box, postcode, Växel, Fax, e-mail, web), with the paragraph of
+    organisation lines just above it when there is one."""
+    paras, p = [], 0
+    for m in re.finditer(r"(?:[^\n]*\S[^\n]*(?:\n|$))+", text):
+        paras.append((m.start(), m.end()))
+    out = []
+    for k, (s, e) in enumerate(paras):
+        lines = [l for l in text[s:e].split("\n") if l.strip()]
+        addr = [l for l in lines if ADDRESS_LINE_RX.match(l)]
+        if len(addr) < 3 or len(addr) < 0.6 * len(lines) or not any(STRONG_ADDRESS_RX.search(l) for l in addr):
+            continue
+        if any(heading_kind(l.strip()) for l in lines):
+            continue
+        start = s
+        if k > 0:
+            ps, pe = paras[k - 1]
+            prev = [l.strip() for l in text[ps:pe].split("\n") if l.strip()]
+            if (len(prev) <= 4 and all(len(l) <= 60 and not l.endswith((".", ":", ";", ",")) for l in prev)
+                    and any(ORG_LINE_RX.search(l) for l in prev) and not any(heading_kind(l) for l in prev)
+                    and not text[pe:s].count("\n") > 2):
+                start = ps
+        out.append((start, e))
+    return out
+
+
+def set_aside_letterhead(mt: MappedText) -> MappedText:
+    """Move letterhead blocks found after the start of the text to its start."""
+    text = mt.text
+    spans = [sp for sp in letterhead_spans(text) if text[:sp[0]].strip()]
+    if not spans:
+        return mt
+    b = TextBuilder(mt)
+    for s, e in spans:
+        b.keep(s, e)
+        if text[e - 1] != "\n":
+            b.insert(s, "\n")
+    b.insert(spans[0][0], "\n")  # a blank line after the letterhead
+    pos = 0
+    for s, e in spans:
+        b.keep(pos, s)
+        pos = e
+    b.keep(pos, len(text))
+    return b.build().sub(r"\n{3,}", "\n\n")
+
+
+# ---- hyphenation -----------------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def _lexicon():
+    try:
+        from .lexicon import lexicon
+        return lexicon()
+    except (ImportError, FileNotFoundError):
+        return None
+
+
+@lru_cache(maxsize=1)
+def _wordfreq_words() -> frozenset:
+    from wordfreq import top_n_list
+    return frozenset(top_n_list("sv", 200_000))
+
+
+def is_word(w: str) -> bool:
+    """A Swedish word or a compound of lexicon parts ("samverkansöverenskommelse")."""
+    w = w.lower()
+    lex = _lexicon()
+    if lex is None:
+        return w in _wordfreq_words()
+    if lex.roles.get(w) or lex.freq(w) >= 2.0:
+        return True
+    from .lexicon import BEGIN, END, MIDDLE, WORD
+
+    def tail(rest: str, depth: int) -> bool:
+        r = lex.roles.get(rest, 0)
+        if len(rest) >= 2 and r & (END | WORD):
+            return True
+        if depth >= 2:
+            return False
+        return any(lex.roles.get(rest[:i], 0) & MIDDLE and tail(rest[i:], depth + 1)
+                   for i in range(2, len(rest) - 1))
+    return any(lex.roles.get(w[:i], 0) & (BEGIN | WORD) and tail(w[i:], 0) for i in range(2, len(w) - 1))
+
+
 def join_hyphenated(mt: MappedText) -> MappedText:
     def repl(m: re.Match) -> str:
-        nxt = m.group(2)
-        if nxt.lower() in KEEP_HYPHEN_BEFORE:
-            return m.group(0)
-        return m.group(1)
-    # "samverkans- överenskommelse" / "samverkans-\növerenskommelse" (next word lower case)
-    return mt.sub(r"(\w{2,})-(?:[ \t]*\n[ \t]*|[ \t]+)(?=([a-zåäö]\w*))", repl)
+        left, gap, right = m.group(1), m.group(2), m.group(3)
+        if right.lower() in KEEP_HYPHEN_BEFORE:
+            return left + "-" + (" " if "\n" in gap else gap) + right
+        upper_mix = right[0].isupper() and not (left.isupper() and right.isupper())
+        if not upper_mix and is_word(left + right):
+            return left + right
+        if "\n" in gap:  # a real hyphen at a line end: keep it, drop the break
+            return left + "-" + right
+        return m.group(0)
+    # "samverkans- överenskommelse" / "SAMVERKANSÖVERENS-\nKOMMELSE"
+    return mt.sub(r"(\w{2,})-([ \t]*\n[ \t]*|[ \t]+)(\w+)", repl)
 
 
 def reflow(mt: MappedText) -> MappedText:

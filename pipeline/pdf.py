@@ -1,0 +1,191 @@
+"""PDF ingestion: each page from its text layer when that is sane, else OCR.
+
+Routing, page by page (a document may mix born-digital and scanned pages):
+- text layer read with pypdfium2, as text rectangles (runs of text on one line with
+  their boxes) assembled into lines by `pipeline.ocr.assemble_lines`: far-apart runs on
+  one line get a tab, so that layout can split two-column blocks and keep tables;
+- the layer is rejected, and the page rendered at 200 dpi and OCR'd with Tesseract
+  `swe`, when it is missing, has too few characters for the page's ink (a scan with a
+  stray stamp text, text drawn as outlines), holds replacement characters (glyphs
+  without a Unicode map), or is a hidden OCR layer made in the wrong language (Swedish
+  words with their å/ä/ö stripped, no å/ä/ö at all);
+- OCR'd text replaces a rejected layer only when it holds more text.
+
+pypdfium2 vs pdfplumber (measured on the born-digital corpus, scripts/bench_pdf.py;
+see the numbers in the test report): pypdfium2's text rectangles already give the
+geometry we need (line boxes, x positions of columns, header/footer bands) at a small
+fraction of pdfplumber's cost per page, so pypdfium2 is used for everything: opening,
+text, geometry, ink estimate and rendering. pdfplumber is not used in the pipeline.
+
+Provenance: Document.raw is the pages' text joined by form feeds; Page.start/end index
+into it, Page.ocr and Page.confidence tell how each page was read.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+import pypdfium2 as pdfium
+
+from .ingest import Document, IngestError
+from .ocr import DPI, Box, assemble_lines, build_document, low_confidence_warning, ocr_image
+
+INK_SCALE = 0.25             # render scale for the ink estimate (18 dpi)
+MIN_CHARS_PER_INK = 0.15     # share of the characters the page's ink predicts, below which the layer is too thin
+CHARS_PER_INK = 0.078        # characters per unit of ink (mean darkness x page area in square points),
+                             # measured on 11 pt Arial-like body text; a scan's grey paper adds ink too
+SWEDISH_LETTERS = set("åäöÅÄÖ")
+
+
+@dataclass
+class PageRead:
+    text: str
+    ocr: bool
+    confidence: Optional[float]
+    reason: Optional[str] = None   # why the text layer was rejected
+
+
+def open_pdf(path: Path, data: bytes) -> pdfium.PdfDocument:
+    """Open with an empty password too (permissions-only encryption); one-line errors."""
+    try:
+        doc = pdfium.PdfDocument(data, password="")
+    except pdfium.PdfiumError as e:
+        msg = str(e).lower()
+        if "password" in msg:
+            raise IngestError(f"{path.name}: encrypted PDF, a password is needed to open it") from None
+        if b"%%EOF" not in data[-2048:]:
+            raise IngestError(f"{path.name}: truncated PDF (no end-of-file marker), cannot be read") from None
+        raise IngestError(f"{path.name}: damaged PDF, cannot be read ({str(e).splitlines()[0]})") from None
+    if len(doc) == 0:
+        doc.close()
+        raise IngestError(f"{path.name}: PDF has no pages")
+    return doc
+
+
+def text_layer(page: pdfium.PdfPage) -> str:
+    """The page's text layer as lines (see module docstring)."""
+    tp = page.get_textpage()
+    try:
+        height = page.get_height()
+        runs = []
+        for i in range(tp.count_rects()):
+            l, b, r, t = tp.get_rect(i)
+            txt = tp.get_text_bounded(l, b, r, t)
+            if txt.strip():
+                runs.append([Box(l, height - t, r, height - b, re.sub(r"\s+", " ", txt).strip())])
+        return assemble_lines(runs, page.get_width())
+    finally:
+        tp.close()
+
+
+def ink(page: pdfium.PdfPage) -> float:
+    """Mean darkness (0-1) times page area in square points: how much is printed."""
+    import numpy as np
+    bm = page.render(scale=INK_SCALE, grayscale=True)
+    a = np.asarray(bm.to_numpy(), dtype=np.float32)
+    if a.ndim == 3:
+        a = a[..., 0]
+    return float((255 - a).mean() / 255) * page.get_width() * page.get_height()
+
+
+def garbage_reason(text: str, page_ink: float) -> Optional[str]:
+    """Why a text layer cannot be trusted, or None when it looks sane."""
+    chars = sum(1 for c in text if not c.isspace())
+    expected = page_ink * CHARS_PER_INK
+    if chars == 0:
+        return "no text layer"
+    if chars < MIN_CHARS_PER_INK * expected:
+        return f"text layer too thin for the page's ink ({chars} characters, ~{expected:.0f} expected)"
+    bad = text.count("\ufffd") + sum(1 for c in text if 0xE000 <= ord(c) <= 0xF8FF and c not in "\uf0b7\uf0a7")
+    if bad > max(3, 0.005 * chars):
+        return f"text layer has {bad} unmapped glyphs"
+    if stripped_swedish(text):
+        return "hidden OCR layer in the wrong language (Swedish without å/ä/ö)"
+    return None
+
+
+def stripped_swedish(text: str) -> bool:
+    """Swedish text whose å/ä/ö were read as a/o: none of them anywhere, and many
+    tokens that are not words but whose å/ä/ö forms are ('forvaltningens', 'pa')."""
+    if any(c in SWEDISH_LETTERS for c in text):
+        return False
+    tokens = [t.lower() for t in re.findall(r"[A-Za-z]{2,}", text)]
+    if len(tokens) < 40:
+        return False
+    try:
+        from .lexicon import lexicon, skeleton
+        lex = lexicon()
+    except (ImportError, FileNotFoundError):
+        lex = None
+    hits = 0
+    for t in tokens:
+        if lex is not None:
+            forms = [f for f in lex.forms(skeleton(t)) if f != t and any(c in SWEDISH_LETTERS for c in f)]
+            if forms and (not lex.is_word(t) or max(lex.freq(f) for f in forms) > lex.freq(t) + 1.0):
+                hits += 1
+        elif t in _stripped_wordfreq():
+            hits += 1
+    return hits >= 5 and hits >= 0.08 * len(tokens)
+
+
+_STRIPPED: Optional[frozenset] = None
+
+
+def _stripped_wordfreq() -> frozenset:
+    """Fallback without the lexicon: skeletons of frequent words with å/ä/ö."""
+    global _STRIPPED
+    if _STRIPPED is None:
+        from wordfreq import top_n_list
+        words = top_n_list("sv", 50_000)
+        plain = set(words)
+        fold = str.maketrans("åäö", "aao")
+        _STRIPPED = frozenset(w.translate(fold) for w in words
+                              if any(c in "åäö" for c in w) and w.translate(fold) not in plain)
+    return _STRIPPED
+
+
+def ocr_page(page: pdfium.PdfPage, dpi: int = DPI):
+    img = page.render(scale=dpi / 72, grayscale=True).to_pil()
+    return ocr_image(img, dpi)
+
+
+def read_page(page: pdfium.PdfPage, force_ocr: bool = False) -> PageRead:
+    text = text_layer(page)
+    reason = "OCR forced" if force_ocr else garbage_reason(text, ink(page))
+    if reason is None:
+        return PageRead(text, False, None)
+    if reason != "no text layer" and not force_ocr and ink(page) == 0:
+        return PageRead(text, False, None, reason)
+    o = ocr_page(page)
+    layer_chars = sum(1 for c in text if not c.isspace())
+    ocr_chars = sum(1 for c in o.text if not c.isspace())
+    if reason == "no text layer" or force_ocr or ocr_chars > layer_chars or "wrong language" in reason \
+            or "unmapped" in reason:
+        return PageRead(o.text, True, o.confidence, reason)
+    return PageRead(text, False, None, reason)
+
+
+def read_pdf(path: Path, data: bytes, sha256: str, force_ocr: bool = False) -> Document:
+    doc = open_pdf(path, data)
+    pages, warnings = [], []
+    try:
+        for i in range(len(doc)):
+            page = doc[i]
+            try:
+                r = read_page(page, force_ocr)
+            except pdfium.PdfiumError as e:
+                raise IngestError(f"{path.name}: page {i + 1} cannot be read ({e})") from None
+            finally:
+                page.close()
+            if r.ocr:
+                w = low_confidence_warning(path.name, i + 1, r.confidence)
+                if w:
+                    warnings.append(w)
+            pages.append((r.text, r.ocr, r.confidence))
+    finally:
+        doc.close()
+    if not any(t.strip() for t, _, _ in pages):
+        raise IngestError(f"{path.name}: no text found in the PDF, not even by OCR")
+    return build_document(path, sha256, "pdf", pages, warnings)
