@@ -22,19 +22,58 @@ def main() -> None:
               help="Output directory: records.jsonl, remiss.sqlite, parquet/, csv/.")
 @click.option("--taxonomy", default=None, help="Canonical area list to match against (e.g. sok-2023); default: chosen per document.")
 @click.option("--no-repair", is_flag=True, help="Skip the repair of OCR-damaged characters.")
+@click.option("--workers", "-j", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: number of CPUs).")
+@click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="Run documents in local worker processes or on a Dask cluster.")
+@click.option("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (with --executor dask).")
+@click.option("--force", is_flag=True, help="Process every document again, ignoring the cache.")
+@click.option("--retry-errors", is_flag=True, help="Process again the documents that failed last time.")
+@click.option("--timeout", type=float, default=300.0, show_default=True, help="Seconds allowed per document (0: none).")
+@click.option("--max-memory", type=int, default=2048, show_default=True,
+              help="Address-space limit per local worker in MB (0: none).")
+@click.option("--max-tasks-per-worker", type=click.IntRange(min=1), default=200, show_default=True,
+              help="Replace a worker process after this many documents.")
 @click.option("--verbose", "-v", is_flag=True, help="Show tracebacks for failed documents.")
-def run(paths, out_dir, taxonomy, no_repair, verbose):
-    """Process documents (.txt, .pdf, images; directories recursively) into OUT."""
-    from .batch import run as run_batch
-    from .process import Options
+def run(paths, out_dir, taxonomy, no_repair, workers, executor, scheduler, force, retry_errors, timeout,
+        max_memory, max_tasks_per_worker, verbose):
+    """Process documents (.txt, .pdf, images; directories recursively) into OUT.
 
+    Unchanged documents are taken from the cache in OUT; an interrupted run picks up
+    where it stopped. Exit code 1 if any document failed, 2 if none was found."""
+    from rich.console import Console
+
+    from .batch import BatchConfig, run as run_batch
+    from .process import Options
+    from .progress import LiveProgress, errors_table, summary_table
+
+    if executor == "dask" and not scheduler:
+        raise click.UsageError("--executor dask needs --scheduler tcp://HOST:PORT")
     opts = Options(repair=not no_repair, taxonomy=taxonomy, verbose=verbose)
-    records, summary = run_batch(paths, out_dir, opts)
-    if not records:
+    config = BatchConfig(workers=workers, executor=executor, scheduler=scheduler, timeout=timeout or None,
+                         max_memory_mb=max_memory or None, max_tasks_per_worker=max_tasks_per_worker,
+                         force=force, retry_errors=retry_errors)
+    console = Console(stderr=True)
+    live = LiveProgress(console) if console.is_terminal else None
+
+    def show_traceback(path, tb):
+        console.print(f"[bold red]traceback[/] {path}:", highlight=False)
+        console.out(tb, highlight=False)
+
+    try:
+        summary = run_batch(paths, out_dir, opts, config, progress=live.hooks() if live else None,
+                            on_traceback=show_traceback if verbose else None)
+    finally:
+        if live:
+            live.stop()
+    if not summary.documents:
         click.echo(f"remiss: no documents found in {' '.join(map(str, paths))}", err=True)
         sys.exit(2)
-    for msg in summary.errors:
-        click.echo(f"error: {msg}", err=True)
+    for e in summary.error_rows:
+        click.echo(f"error: {e.path}: [{e.stage}] {e.message}", err=True)
+    console.print(summary_table(summary, out_dir))
+    if summary.error_rows and console.is_terminal:
+        console.print(errors_table(summary))
     click.echo(f"{summary.documents} documents, {summary.pages} pages ({summary.ocr_pages} OCR), "
                f"{summary.failed} failed -> {out_dir}", err=True)
     sys.exit(1 if summary.failed else 0)

@@ -49,6 +49,8 @@ class Source(_Model):
     format: Literal["txt", "pdf", "image"]
     pages: int = 1
     ocr_pages: list[int] = Field(default_factory=list)
+    # other paths in the same batch with byte-identical content (processed once)
+    aliases: list[str] = Field(default_factory=list)
 
 
 class CaseOfficer(_Model):

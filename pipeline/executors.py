@@ -1,0 +1,424 @@
+"""Where documents are processed: a local pool of worker processes, or a Dask cluster.
+
+Both run the same per-document function, `process_one(Task) -> Result`, so records are
+identical whichever executor made them.
+
+Local pool (`LocalExecutor`): N worker processes, each loading spaCy, lexicons and
+models once (`warm_up`), fed one document at a time so the parent always knows which
+document a worker is on. That makes the guards exact:
+- timeout: an alarm inside the worker turns an overrun into an error record naming the
+  stage; a worker stuck in C code past the grace period is killed and replaced;
+- memory: RLIMIT_AS caps each worker's address space, so a runaway allocation raises
+  MemoryError (an error record) or, at worst, kills only that worker;
+- leaks: a worker exits after `max_tasks` documents and a fresh one takes its place.
+
+Dask (`DaskExecutor`): tasks are submitted to a `distributed` scheduler with a bounded
+number in flight (memory stays flat), workers warm up through a worker plugin, and a
+client-side deadline plus Dask's own memory limits stand in for the alarm and rlimit,
+which cannot be set from a Dask worker's task threads.
+"""
+from __future__ import annotations
+
+import io
+import multiprocessing
+import os
+import resource
+import signal
+import threading
+import time
+import traceback
+from contextlib import redirect_stderr
+from dataclasses import dataclass, field
+from multiprocessing.connection import wait
+from pathlib import Path
+from typing import Iterable, Iterator, Optional
+
+from .process import Options
+
+# one thread per worker for Tesseract/BLAS: parallelism comes from the workers
+THREAD_ENV = {"OMP_THREAD_LIMIT": "1", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+KILL_GRACE = 15.0  # seconds past the soft timeout before a worker is killed
+
+
+@dataclass
+class Task:
+    path: str
+    sha256: Optional[str]
+    key: Optional[str]
+    options: Options = field(default_factory=Options)
+    timeout: Optional[float] = None
+
+
+@dataclass
+class Result:
+    path: str
+    sha256: Optional[str]
+    key: Optional[str]
+    record_json: str
+    failed: bool
+    seconds: float
+    pages: int = 0
+    ocr_pages: int = 0
+    peak_rss_mb: float = 0.0
+    worker: str = ""
+    traceback: str = ""
+
+
+class DocumentTimeout(Exception):
+    pass
+
+
+def _on_alarm(signum, frame):
+    raise DocumentTimeout()
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
+
+
+WARM_UP_TEXT = """Stadsdelsförvaltning
+Tjänsteutlåtande
+Dnr 1.2.3-456/2020
+Sida 1 (1)
+2020-05-04
+
+Handläggare
+Anna Exempel
+Telefon: 08-508 00 000
+
+Till
+Stadsdelsnämnden
+
+Yttrande över remiss om trygghet
+
+Förvaltningens förslag till beslut
+1. Stadsdelsnämnden godkänner förvaltningens förslag till yttrande.
+
+Sammanfattning
+Förvaltningen ser positivt på samverkansöverenskommelsen mellan polisen och staden.
+
+Bakgrund
+Ärendet har remitterats till stadsdelsnämnden för yttrande senast den 1 juni 2020.
+"""
+
+
+def warm_up(options: Options = Options()) -> None:
+    """Load every lazily loaded stage once by processing a tiny in-memory document."""
+    from . import ingest, process
+    for mod in ("nlp", "lexicon", "pdf", "ocr", "repair", "match"):
+        process._optional(mod)
+    try:
+        from . import nlp
+        nlp.get_nlp()
+    except Exception:
+        pass
+    try:
+        doc = ingest.read_bytes(Path("warm-up.txt"), WARM_UP_TEXT.encode("utf-8"))
+        process.build_record(process.parse(doc, options), options)
+    except Exception:
+        pass  # a broken stage shows up as error records on real documents
+
+
+def _friendly(rec, task: Task, limit_mb: Optional[int]):
+    """Turn the generic messages of resource failures into one clear line."""
+    name = Path(task.path).name
+    for e in rec.errors:
+        if "DocumentTimeout" in e.message:
+            e.message = f"{name}: timed out after {task.timeout:g} s (stage {e.stage})"
+        elif "MemoryError" in e.message:
+            lim = f" ({limit_mb} MB)" if limit_mb else ""
+            e.message = f"{name}: memory limit exceeded{lim} (stage {e.stage})"
+    return rec
+
+
+def process_one(task: Task, limit_mb: Optional[int] = None) -> Result:
+    """One document -> Result. Never raises for a bad document."""
+    from .process import error_record, process_path
+
+    t0 = time.perf_counter()
+    use_alarm = bool(task.timeout) and threading.current_thread() is threading.main_thread()
+    buf = io.StringIO()
+    rec = None
+    try:
+        if use_alarm:
+            signal.signal(signal.SIGALRM, _on_alarm)
+            signal.setitimer(signal.ITIMER_REAL, task.timeout)
+        try:
+            with redirect_stderr(buf) if task.options.verbose else _nullcontext():
+                rec = process_path(task.path, task.options)
+        finally:
+            if use_alarm:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+    except DocumentTimeout:
+        rec = error_record(Path(task.path), "process", f"{Path(task.path).name}: DocumentTimeout")
+    except MemoryError:
+        rec = error_record(Path(task.path), "process", f"{Path(task.path).name}: MemoryError")
+    rec = _friendly(rec, task, limit_mb)
+    return Result(path=task.path, sha256=task.sha256, key=task.key, record_json=rec.to_json(),
+                  failed=bool(rec.errors), seconds=time.perf_counter() - t0, pages=rec.source.pages,
+                  ocr_pages=len(rec.source.ocr_pages), peak_rss_mb=_peak_rss_mb(),
+                  worker=f"{os.uname().nodename}:{os.getpid()}", traceback=buf.getvalue())
+
+
+class _nullcontext:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
+
+
+def failure_result(task: Task, stage: str, message: str, seconds: float = 0.0, worker: str = "") -> Result:
+    """An error Result made in the parent (worker killed, timed out, lost)."""
+    from .process import error_record
+    rec = error_record(Path(task.path), stage, message)
+    return Result(path=task.path, sha256=task.sha256, key=task.key, record_json=rec.to_json(), failed=True,
+                  seconds=seconds, worker=worker)
+
+
+# ---------------------------------------------------------------- local pool
+
+def _worker_main(conn, options: Options, limit_mb: Optional[int]) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    os.environ.update(THREAD_ENV)
+    if limit_mb:
+        limit = limit_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    warm_up(options)
+    conn.send(("ready", _peak_rss_mb()))
+    while True:
+        try:
+            task = conn.recv()
+        except EOFError:
+            return
+        if task is None:
+            return
+        conn.send(("result", process_one(task, limit_mb)))
+
+
+@dataclass
+class _Slot:
+    proc: multiprocessing.Process
+    conn: object
+    ready: bool = False
+    task: Optional[Task] = None
+    started: float = 0.0
+    done: int = 0
+
+
+class LocalExecutor:
+    """A pool of worker processes; `map_unordered` yields Results as documents finish."""
+
+    def __init__(self, workers: Optional[int] = None, max_tasks: int = 200, timeout: Optional[float] = 300,
+                 max_memory_mb: Optional[int] = 2048, options: Options = Options(), preload: bool = True):
+        self.workers = max(1, workers or os.cpu_count() or 1)
+        self.max_tasks = max(1, max_tasks)
+        self.timeout = timeout
+        self.max_memory_mb = max_memory_mb
+        self.options = options
+        if os.name == "posix":
+            self.ctx = multiprocessing.get_context("forkserver")
+            if preload:  # no effect if this process's fork server is already running
+                self.ctx.set_forkserver_preload(["pipeline._warm"])
+        else:
+            self.ctx = multiprocessing.get_context("spawn")
+        self.started_workers = 0
+        self.warmup_rss_mb: list[float] = []
+
+    def _start(self) -> _Slot:
+        parent, child = self.ctx.Pipe()
+        proc = self.ctx.Process(target=_worker_main, args=(child, self.options, self.max_memory_mb), daemon=True)
+        proc.start()
+        child.close()
+        self.started_workers += 1
+        return _Slot(proc, parent)
+
+    @staticmethod
+    def _stop(slot: _Slot, kill: bool = False) -> None:
+        try:
+            if kill:
+                slot.proc.kill()
+            else:
+                slot.conn.send(None)
+        except (OSError, BrokenPipeError):
+            pass
+        slot.proc.join(timeout=5 if not kill else None)
+        if slot.proc.is_alive():
+            slot.proc.kill()
+            slot.proc.join()
+        slot.conn.close()
+
+    def map_unordered(self, tasks: Iterable[Task]) -> Iterator[Result]:
+        for k, v in THREAD_ENV.items():
+            os.environ.setdefault(k, v)
+        pending = iter(tasks)
+        exhausted = False
+        slots: list[_Slot] = []
+
+        def next_task() -> Optional[Task]:
+            nonlocal exhausted
+            if exhausted:
+                return None
+            t = next(pending, None)
+            if t is None:
+                exhausted = True
+            return t
+
+        def assign(slot: _Slot) -> bool:
+            t = next_task()
+            if t is None:
+                return False
+            if t.timeout is None:
+                t.timeout = self.timeout
+            slot.task, slot.started = t, time.monotonic()
+            slot.conn.send(t)
+            return True
+
+        start_failures = 0
+        try:
+            slots = [self._start() for _ in range(self.workers)]
+            while slots:
+                now = time.monotonic()
+                deadlines = [s.started + s.task.timeout + KILL_GRACE for s in slots if s.task and s.task.timeout]
+                wait_for = max(0.0, min(deadlines) - now) if deadlines else None
+                ready = wait([s.conn for s in slots] + [s.proc.sentinel for s in slots], timeout=wait_for)
+                for slot in list(slots):
+                    retire = kill = False
+                    if _has_data(slot):
+                        try:
+                            kind, payload = slot.conn.recv()
+                        except (EOFError, OSError):
+                            kind, payload = "died", None
+                        if kind == "ready":
+                            slot.ready, start_failures = True, 0
+                            self.warmup_rss_mb.append(payload)
+                            retire = not assign(slot)
+                        elif kind == "result":
+                            slot.task = None
+                            slot.done += 1
+                            yield payload
+                            retire = slot.done >= self.max_tasks or not assign(slot)
+                        else:
+                            slot.proc.join(timeout=5)
+                    if not retire and not slot.proc.is_alive():
+                        if slot.task is not None:
+                            why = _death_reason(slot.proc.exitcode, self.max_memory_mb)
+                            yield failure_result(slot.task, "process", f"{Path(slot.task.path).name}: {why}",
+                                                 time.monotonic() - slot.started, str(slot.proc.pid))
+                            slot.task = None
+                        elif not slot.ready:
+                            start_failures += 1
+                            if start_failures > 3:
+                                raise RuntimeError(f"worker processes fail to start (exit code "
+                                                   f"{slot.proc.exitcode}); is --max-memory too low?")
+                        retire = kill = True
+                    if not retire and slot.task and slot.task.timeout and \
+                            time.monotonic() > slot.started + slot.task.timeout + KILL_GRACE:
+                        yield failure_result(slot.task, "process",
+                                             f"{Path(slot.task.path).name}: timed out after {slot.task.timeout:g} s "
+                                             f"(worker killed)", time.monotonic() - slot.started, str(slot.proc.pid))
+                        slot.task = None
+                        retire = kill = True
+                    if retire:
+                        self._stop(slot, kill=kill)
+                        slots.remove(slot)
+                        if slot.task is None and not exhausted:
+                            slots.append(self._start())
+        finally:
+            for slot in slots:
+                self._stop(slot, kill=True)
+
+
+def _has_data(slot: _Slot) -> bool:
+    try:
+        return slot.conn.poll()
+    except (OSError, EOFError):
+        return False
+
+
+def _death_reason(code: Optional[int], limit_mb: Optional[int]) -> str:
+    if code is not None and code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        if -code == signal.SIGKILL:
+            return f"worker process was killed ({name}; out of memory?)"
+        return f"worker process crashed ({name})"
+    lim = f", memory limit {limit_mb} MB" if limit_mb else ""
+    return f"worker process exited unexpectedly (exit code {code}{lim})"
+
+
+# ---------------------------------------------------------------- Dask
+
+class DaskExecutor:
+    """Runs `process_one` on a dask.distributed cluster (shared filesystem assumed:
+    the workers open the documents by path)."""
+
+    def __init__(self, scheduler: str, timeout: Optional[float] = 300, options: Options = Options(),
+                 in_flight: Optional[int] = None):
+        self.scheduler = scheduler
+        self.timeout = timeout
+        self.options = options
+        self.in_flight = in_flight
+        self.started_workers = 0
+        self.warmup_rss_mb: list[float] = []
+
+    def map_unordered(self, tasks: Iterable[Task]) -> Iterator[Result]:
+        from distributed import Client, wait as dwait
+        from distributed.diagnostics.plugin import WorkerPlugin
+
+        options = self.options
+
+        class WarmUp(WorkerPlugin):
+            name = "remiss-warm-up"
+
+            def setup(self, worker):
+                os.environ.update(THREAD_ENV)
+                warm_up(options)
+
+        client = Client(self.scheduler, set_as_default=False)
+        try:
+            client.register_plugin(WarmUp(), name="remiss-warm-up")
+            info = client.scheduler_info()
+            workers = info.get("workers", {})
+            self.started_workers = len(workers)
+            threads = sum(w.get("nthreads", 1) for w in workers.values()) or 1
+            limit = self.in_flight or 2 * threads
+            pending = iter(tasks)
+            running: dict = {}
+            exhausted = False
+            while True:
+                while not exhausted and len(running) < limit:
+                    t = next(pending, None)
+                    if t is None:
+                        exhausted = True
+                        break
+                    if t.timeout is None:
+                        t.timeout = self.timeout
+                    fut = client.submit(process_one, t, pure=False)
+                    running[fut] = (t, time.monotonic())
+                if not running:
+                    break
+                deadlines = [s + t.timeout + KILL_GRACE for t, s in running.values() if t.timeout]
+                wait_for = max(0.1, min(deadlines) - time.monotonic()) if deadlines else None
+                try:
+                    done, _ = dwait(list(running), timeout=wait_for, return_when="FIRST_COMPLETED")
+                except Exception:  # distributed raises a TimeoutError subclass
+                    done = set()
+                for fut in done:
+                    t, s = running.pop(fut)
+                    try:
+                        yield fut.result()
+                    except Exception as e:  # KilledWorker, lost worker, ...
+                        msg = f"{Path(t.path).name}: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
+                        yield failure_result(t, "process", msg.rstrip(": "), time.monotonic() - s)
+                now = time.monotonic()
+                for fut, (t, s) in list(running.items()):
+                    if t.timeout and now > s + t.timeout + KILL_GRACE and not fut.done():
+                        fut.cancel()
+                        running.pop(fut)
+                        yield failure_result(t, "process", f"{Path(t.path).name}: timed out after {t.timeout:g} s",
+                                             now - s)
+        finally:
+            client.close()
