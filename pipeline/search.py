@@ -75,7 +75,7 @@ def fts_query(text: str | None) -> str:
         else:
             stemmed = '"' + " ".join(stem(w) for w in words) + '"'
             terms.append(f"({surface} OR stems : {stemmed})")
-    return " ".join(terms) or '""'
+    return " AND ".join(terms) or '""'
 
 
 # --- derived columns -------------------------------------------------------------------
