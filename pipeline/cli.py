@@ -135,5 +135,51 @@ def export(source, fmt, out):
     click.echo(f"remiss: {len(written)} file(s) written, e.g. {written[0] if written else '-'}", err=True)
 
 
+@main.command()
+@click.argument("out", default="out", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--taxonomy", default="auto", show_default=True,
+              help="Canonical list for the columns (e.g. sok-2023), or auto: the version most documents use.")
+@click.option("--dest", default=None, type=click.Path(path_type=Path), help="Output folder; default OUT/compare.")
+def compare(out, taxonomy, dest):
+    """Responder × canonical area matrix of the records in OUT: Parquet/CSV, Excel, HTML report."""
+    from . import compare as cmp
+
+    try:
+        c = cmp.build(cmp.load_records(out), taxonomy)
+    except (FileNotFoundError, KeyError) as e:
+        click.echo(f"remiss: {e.args[0] if e.args else e}", err=True)
+        sys.exit(2)
+    files = cmp.write(c, dest or out / "compare")
+    click.echo(f"remiss: {len(c.responders)} responders × {len(c.taxonomy.areas)} areas of {c.taxonomy.id} -> "
+               f"{files['html'].parent}", err=True)
+
+
+@main.command("diff-versions")
+@click.argument("a")
+@click.argument("b")
+@click.option("--csv", "csv_path", default=None, type=click.Path(path_type=Path), help="Also write the table as CSV.")
+def diff_versions(a, b, csv_path):
+    """Areas and goals added, dropped, renamed, merged or split between versions A and B."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from . import compare as cmp
+
+    try:
+        rows = cmp.diff_versions(a, b)
+    except KeyError as e:
+        click.echo(f"remiss: {e.args[0] if e.args else e}", err=True)
+        sys.exit(2)
+    table = Table(title=f"{a} → {b}", show_lines=True)
+    for col in ("Relation", "From", "To", "Goals added", "Goals dropped", "Reason"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        table.add_row(r.relation, r.from_label or "–", r.to_label or "–", "\n".join(r.goals_added) or "–",
+                      "\n".join(r.goals_dropped) or "–", r.reason)
+    Console().print(table)
+    if csv_path:
+        cmp.diff_frame(rows).to_csv(csv_path, index=False)
+
+
 if __name__ == "__main__":
     main()
