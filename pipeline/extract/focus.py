@@ -188,7 +188,8 @@ def find_in_lists(text: str) -> list[Area]:
             continue
         if p is not None and heading_kind(p.text) in ("decision", "attachments"):
             continue
-        if not all(_looks_like_area(b) for b in bodies) or len(items) < 2:
+        # list punctuation ("a;", "b;", "c.") is allowed; a list of sentences is not a list of areas
+        if sentences > 1 or not all(_looks_like_area(b.rstrip(".;,")) for b in bodies) or len(items) < 2:
             continue
         for it in items:
             areas.append(Area(clean_area(it.body), [(it.body_start, it.line.end)]))

@@ -1,0 +1,120 @@
+"""Focus areas and goals: exact values against gold (seeds, flattened seeds, variants),
+evidence of areas named twice, and the genre's ways of writing areas on small documents."""
+import json
+from pathlib import Path
+
+import pytest
+
+from pipeline.evaluate import evaluate
+from pipeline.process import process_path
+
+from conftest import CLEAN_SEEDS, CORPUS, GOLD, seed
+
+FIELDS = ["focus_areas.text", "focus_areas.goals"]
+
+
+def gold(path: Path) -> list[dict]:
+    return json.loads((GOLD / f"{path.stem}.json").read_text(encoding="utf-8"))["focus_areas"]
+
+
+def areas(rec) -> list[dict]:
+    return [{"text": a.text, "goals": a.goals} for a in rec.focus_areas]
+
+
+@pytest.mark.parametrize("path", CLEAN_SEEDS, ids=lambda p: p.name[:3])
+def test_clean_seed_focus_areas_exact(path):
+    rec = process_path(path)
+    assert not rec.errors, rec.errors
+    assert areas(rec) == gold(path)
+
+
+@pytest.mark.parametrize("path", CLEAN_SEEDS, ids=lambda p: p.name[:3])
+def test_flattened_seed_focus_areas_exact(path, flat_copy):
+    rec = process_path(flat_copy(path))
+    assert not rec.errors, rec.errors
+    assert areas(rec) == gold(path)
+
+
+def test_damaged_seed_structure_and_repaired_values():
+    rec = process_path(seed("002"))
+    assert len(rec.focus_areas) == 6
+    assert rec.repairs, "the repair stage changed nothing"
+    assert areas(rec) == gold(seed("002"))
+
+
+@pytest.mark.parametrize("prefix", ["000", "003"])
+def test_area_named_in_summary_and_body_has_two_spans(prefix):
+    rec = process_path(seed(prefix))
+    for i, a in enumerate(rec.focus_areas):
+        ev = rec.provenance[f"focus_areas[{i}]"]
+        assert len(ev) == 2 and ev[0].start < ev[1].start, a.text
+        assert all(e.text == a.text for e in ev)
+
+
+def test_goal_evidence_points_at_goal_text():
+    rec = process_path(seed("000"))
+    ev = rec.provenance["focus_areas[4].goals[1]"]
+    assert [e.text for e in ev] == ["Fler individer ska lämna kriminella miljöer/livsstil."]
+
+
+def _doc(tmp_path, body: str) -> list[dict]:
+    p = tmp_path / "doc.txt"
+    p.write_text("Till\nBromma stadsdelsnämnd\n2022-01-10\n\nEtt ärende\n\nFörvaltningens förslag till beslut\n\n"
+                 "Nämnden godkänner förslaget.\n\nÄrendet\n\n" + body + "\n\nBilagor\n\n1. Samverkansområden\n",
+                 encoding="utf-8")
+    rec = process_path(p)
+    assert not rec.errors, rec.errors
+    return areas(rec)
+
+
+def A(text, goals=()):
+    return {"text": text, "goals": list(goals)}
+
+
+def test_bullets_with_en_dash_and_other_list_not_taken(tmp_path):
+    body = ("Överenskommelsen pekar ut följande prioriterade samverkansområden:\n\n– Unga i risk för kriminalitet\n"
+            "– Otillåten påverkan.\n\nSamverkande parter är:\n\n– Svenska Bostäder\n– Trafikkontoret\n")
+    assert _doc(tmp_path, body) == [A("Unga i risk för kriminalitet"), A("Otillåten påverkan")]
+
+
+def test_inline_numbered_and_next_sentence_enumeration(tmp_path):
+    body = ("Den nya överenskommelsen innehåller tre fokusområden: 1) Trygga skolvägar, 2) Otrygga och "
+            "brottsutsatta platser och 3) Våld i nära relation. Det tredje är nytt.\n\n"
+            "I bilagan avgränsas prioriterade insatsområden. Dessa är trygga skolvägar, klotter och skadegörelse "
+            "samt brott mot äldre.")
+    assert _doc(tmp_path, body) == [A("Trygga skolvägar"), A("Otrygga och brottsutsatta platser"),
+                                    A("Våld i nära relation"), A("Klotter och skadegörelse"), A("Brott mot äldre")]
+
+
+def test_heading_with_bulleted_goals_after_goal_intro(tmp_path):
+    body = ("För varje samverkansområde finns mätbara mål.\n\nTrygga skolvägar\n\n- Färre elever ska känna sig "
+            "otrygga.\n- Fler vuxna ska finnas på plats.\n\nBrott mot äldre\n\n1. Fler äldre ska få stöd.\n")
+    assert _doc(tmp_path, body) == [A("Trygga skolvägar", ["Färre elever ska känna sig otrygga.",
+                                                           "Fler vuxna ska finnas på plats."]),
+                                    A("Brott mot äldre", ["Fler äldre ska få stöd."])]
+
+
+def test_table_rows_with_goals(tmp_path):
+    body = ("Målen framgår av tabellen.\n\nFokusområde\tMål\nTrygga skolvägar\tFärre otrygga elever\n"
+            "Trygga skolvägar\tFler vuxna på plats\nBrott mot äldre\tFler äldre får stöd\n")
+    assert _doc(tmp_path, body) == [A("Trygga skolvägar", ["Färre otrygga elever", "Fler vuxna på plats"]),
+                                    A("Brott mot äldre", ["Fler äldre får stöd"])]
+
+
+def test_prose_without_enumeration_gives_no_area(tmp_path):
+    body = ("I de lokala överenskommelserna enas parterna om inriktning, fokusområden, relevanta mål och form för "
+            "uppföljning. De prioriterade samverkansområdena överensstämmer väl med målet Stockholm är en trygg, "
+            "säker och välskött stad.")
+    assert _doc(tmp_path, body) == []
+
+
+VARIANT_GOLD = sorted(p for p in GOLD.glob("v*.json") if "focus_areas" in json.loads(p.read_text(encoding="utf-8")))
+
+
+@pytest.mark.skipif(not VARIANT_GOLD, reason="no variant gold with focus areas yet")
+def test_variants_f1():
+    gold_docs = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in VARIANT_GOLD}
+    paths = [next((CORPUS / "variants").glob(f"{stem}.*")) for stem in gold_docs]
+    report = evaluate([process_path(p) for p in paths], gold_docs, FIELDS)
+    for f in FIELDS:
+        assert report.f1(f) >= 0.95, report.format()
