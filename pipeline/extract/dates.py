@@ -1,0 +1,314 @@
+"""Dates: every date expression -> `dates` (typed, ISO, precision), `validity`, `remiss.deadline`.
+
+What counts as a date mention (the same rules are used for the gold files):
+- a full date: ISO "2019-02-01", "[den] 4 september 2019", "4 sept. 2019", "1/1 2021"
+  (precision day); the text of the mention is the date itself, without "den";
+- a day and month without a year: "den 8 april" (precision day, the year is taken from the
+  document date, else from the nearest earlier year in the text; `year_inferred`);
+- a month and year: "[i] maj 2015", "juni 2016" (precision month);
+- a year, only when it is written as a date, never a bare number: "år 2020" / "året 2020",
+  a season "våren 2021" / "hösten 2020" / "säsongen 2023" (text includes that word), a year
+  after a time preposition "under 2021", "sedan 2015", "från 2020", "till 2022", "inför",
+  "efter", "före", "fram till", "jämfört med", "i början/slutet av" (text is the year), and
+  a year range "2015-2019" / "2021–2022" (two mentions, one per year). Precision year.
+- NOT dates: years inside case numbers ("KS 2023/740", "1.4.1-356/2016", "2024:1552"),
+  a bare year in a name or title with no preposition ("Åtgärdsplan 2021",
+  "Trygghetsmätningen 2021"), a month name alone ("i maj"), phone numbers, "12–17 år".
+
+Kinds, decided in this order:
+1. `signed`: in the digital attestation section;
+2. `document`: the first full date of the head block (the Till-block date);
+3. a cue right before the date (after any earlier date in the same sentence), nearest wins:
+   `deadline` (senast, remisstiden, tillhanda, besvaras, sista dag), `valid_from` (från och
+   med, fr.o.m., gäller/giltighet från, träder i kraft), `valid_to` (till och med, t.o.m.,
+   gäller till, löper/löpte ut, upphör); "till" or a dash after a `valid_from` date closes
+   the range (`valid_to`). A year range is `valid_from`/`valid_to` when its sentence names
+   an agreement (överenskommelse, avtal) or validity (gäller, giltig) before it;
+4. the nearest cue word anywhere in the sentence: a meeting (sammanträde, möte, styrgrupp,
+   pensionärsråd, informeras, "information lämnas", behandlats, presenterats) -> `meeting`;
+   a past act (ingick, tecknade, slöts, antogs, beslutade, genomfördes, inkom, …) -> `event`;
+5. otherwise `mentioned`.
+The same (iso, kind) seen twice is one mention with several evidence spans; mentions are
+listed in order of first appearance.
+
+`validity` is the validity of the document's subject: among valid_from/valid_to mentions
+not in a sentence about an earlier agreement (tidigare, föregående, förra, gamla), the
+finest-precision from–to pair given in one sentence; else the finest (then first) single
+valid_from and valid_to. `remiss.deadline` is the first deadline in a sentence about the
+remiss answer (remiss, svar, besvara, yttra); the header extractor's `remiss.from` is kept.
+"""
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+from typing import Optional
+
+MONTHS = {"januari": 1, "februari": 2, "mars": 3, "april": 4, "maj": 5, "juni": 6, "juli": 7,
+          "augusti": 8, "september": 9, "oktober": 10, "november": 11, "december": 12}
+MONTH_ABBR = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
+              "sept": 9, "okt": 10, "nov": 11, "dec": 12}
+_MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
+_MONTH_ANY = _MONTH + "|" + "|".join(sorted((m + r"\.?" for m in MONTH_ABBR), key=len, reverse=True))
+_YEAR = r"(?:19|20)\d\d"
+_NOT_BEFORE = r"(?<![\d/.:\-])"          # not the tail of a case number or another number
+_NOT_AFTER = r"(?![\d/:]|-\d)"
+
+# (name, regex); earlier patterns win when matches overlap
+PATTERNS: list[tuple[str, re.Pattern]] = [
+    ("range", re.compile(_NOT_BEFORE + rf"({_YEAR})\s?[-–]\s?({_YEAR})" + _NOT_AFTER)),
+    ("iso", re.compile(_NOT_BEFORE + rf"({_YEAR})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])(?!\d)")),
+    ("dmy", re.compile(rf"(?<![\d/])([1-9]|[12]\d|3[01])(?::[ae])?\s+({_MONTH_ANY})\s+({_YEAR})" + _NOT_AFTER, re.I)),
+    ("numeric", re.compile(rf"(?<![\d/.])([1-9]|[12]\d|3[01])/([1-9]|1[0-2])\s+({_YEAR})" + _NOT_AFTER)),
+    ("my", re.compile(rf"(?<![\w])({_MONTH})\s+({_YEAR})" + _NOT_AFTER, re.I)),
+    ("dm", re.compile(rf"(?<![\d/])([1-9]|[12]\d|3[01])\s+({_MONTH})\b(?!\s+\d)", re.I)),
+    ("season", re.compile(rf"\b((?:våren|hösten|sommaren|vintern|säsongen|år|året)\s+({_YEAR}))" + _NOT_AFTER, re.I)),
+    ("cued_year", re.compile(rf"\b(?:under|sedan|från|till|inför|efter|före|fram till|jämfört med|"
+                             rf"i början av|i slutet av|t\.o\.m\.|fr\.o\.m\.)\s+({_YEAR})" + _NOT_AFTER, re.I)),
+]
+
+DEADLINE_CUES = r"senast|remisstid\w*|tillhanda|besvaras|sista (?:dag|datum)\w*|svarsdatum"
+FROM_CUES = (r"från och med|fr\.\s?o\.\s?m\.?|fr o m|(?:gäller|gälla|giltighet|giltig|gällande) från|"
+             r"träder i kraft|börjar gälla")
+TO_CUES = r"till och med|t\.\s?o\.\s?m\.?|t o m|(?:gäller|giltig|gälla) till|löper ut|löpte ut|upphör\w*|går ut"
+_CUE_RX = re.compile(rf"(?P<deadline>{DEADLINE_CUES})|(?P<valid_from>{FROM_CUES})|(?P<valid_to>{TO_CUES})", re.I)
+MEETING_RX = re.compile(r"sammanträde\w*|sammanträtt|\bmöte\w*|styrgrupp\w*|förvaltningsgrupp\w*|pensionärsråd\w*|"
+                        r"funktionshinderråd\w*|informeras|information\w* lämnas|behandla\w*|presenterat?s?\b|"
+                        r"föredra\w*", re.I)
+EVENT_RX = re.compile(r"\b(?:ingick|ingicks|tecknade|tecknades|slöts|slöt|antogs|antog|beslutade|beslöt|beslutades|"
+                      r"fattade|fattades|undertecknade|undertecknades|genomfördes|genomförde|inkom|inträffade|"
+                      r"startade|startades|inleddes|infördes|reviderades|skickades|publicerades)\b", re.I)
+AGREEMENT_OR_VALIDITY_RX = re.compile(r"överenskommelse|avtal|gäll|giltig", re.I)
+EARLIER_RX = re.compile(r"\b(?:tidigare|föregående|förra|gamla)\b", re.I)
+REMISS_RX = re.compile(r"remiss|svar|besvara|yttra", re.I)
+_ABBREV_END = re.compile(r"(?:\bfr\.o\.m|\bt\.o\.m|\bbl\.a|\bt\.ex|\bdnr|\bca|\bs\.k|\bnr|\bjfr|\bo\.s\.v|(?<!\S)\d{1,2})$", re.I)
+PRECISION_RANK = {"day": 0, "month": 1, "year": 2}
+
+
+@dataclass
+class Mention:
+    iso: str
+    text: str
+    start: int
+    end: int
+    precision: str
+    kind: str = "mentioned"
+    year_inferred: bool = False
+    sentence: tuple[int, int] = (0, 0)
+    spans: list[tuple[int, int]] = field(default_factory=list)
+
+
+def find_mentions(text: str, default_year: Optional[int] = None) -> list[Mention]:
+    """All date mentions in `text`, untyped, in text order (overlaps resolved by PATTERNS order)."""
+    taken: list[tuple[int, int]] = []
+    found: list[Mention] = []
+
+    def free(s: int, e: int) -> bool:
+        return all(e <= a or s >= b for a, b in taken)
+
+    for name, rx in PATTERNS:
+        for m in rx.finditer(text):
+            if not free(m.start(), m.end()):
+                continue
+            new = _to_mentions(name, m, text, default_year, found)
+            if new:
+                taken.append((m.start(), m.end()))
+                found.extend(new)
+    found.sort(key=lambda x: x.start)
+    return found
+
+
+def _to_mentions(name: str, m: re.Match, text: str, default_year, found) -> list[Mention]:
+    g = m.groups()
+    if name == "range":
+        a, b = int(g[0]), int(g[1])
+        if b <= a or b - a > 30:
+            return []
+        return [Mention(g[0], g[0], m.start(1), m.end(1), "year"), Mention(g[1], g[1], m.start(2), m.end(2), "year")]
+    if name == "iso":
+        return [Mention(m.group(0), m.group(0), m.start(), m.end(), "day")]
+    if name == "dmy":
+        month = _month(g[1])
+        return [Mention(f"{g[2]}-{month:02d}-{int(g[0]):02d}", m.group(0), m.start(), m.end(), "day")]
+    if name == "numeric":
+        return [Mention(f"{g[2]}-{int(g[1]):02d}-{int(g[0]):02d}", m.group(0), m.start(), m.end(), "day")]
+    if name == "my":
+        return [Mention(f"{g[1]}-{_month(g[0]):02d}", m.group(0), m.start(), m.end(), "month")]
+    if name == "dm":
+        year = default_year or _year_before(found, m.start())
+        if year is None:
+            return []
+        return [Mention(f"{year}-{_month(g[1]):02d}-{int(g[0]):02d}", m.group(0), m.start(), m.end(), "day",
+                        year_inferred=True)]
+    if name == "season":
+        return [Mention(g[1], g[0], m.start(1), m.end(1), "year")]
+    if name == "cued_year":
+        return [Mention(g[0], g[0], m.start(1), m.end(1), "year")]
+    return []
+
+
+def _month(word: str) -> int:
+    w = word.lower().rstrip(".")
+    return MONTHS.get(w) or MONTH_ABBR[w]
+
+
+def _year_before(found: list[Mention], pos: int) -> Optional[int]:
+    years = [x for x in found if x.start < pos and not x.year_inferred]
+    return int(max(years, key=lambda x: x.start).iso[:4]) if years else None
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans: a sentence ends at ". " before a capital (not after an abbreviation or
+    a number), at a blank line, or at a line break that does not continue wrapped prose."""
+    out, start = [], 0
+    for ws in re.finditer(r"\s+", text):
+        if _is_boundary(text, ws.start(), ws.end()):
+            if ws.start() > start:
+                out.append((start, ws.start()))
+            start = ws.end()
+    if start < len(text):
+        out.append((start, len(text)))
+    return out
+
+
+def _is_boundary(text: str, i: int, j: int) -> bool:
+    """Is the whitespace run text[i:j] a sentence boundary?"""
+    run = text[i:j]
+    prev = text[i - 1] if i > 0 else ""
+    nxt = text[j] if j < len(text) else ""
+    if run.count("\n") >= 2 or not nxt:
+        return True
+    if "\n" in run:
+        # a wrapped line continues when the next line starts lower case after a word, comma or digit
+        return not ((prev.isalnum() or prev in ",–-") and nxt.islower())
+    if prev in ".!?" and (nxt.isupper() or nxt in "”\""):
+        return not _ABBREV_END.search(text[max(0, i - 9):i - 1])
+    return False
+
+
+def sentence_of(spans: list[tuple[int, int]], pos: int) -> tuple[int, int]:
+    i = bisect.bisect_right(spans, (pos, float("inf"))) - 1
+    return spans[i] if i >= 0 and spans[i][0] <= pos < spans[i][1] else (pos, pos)
+
+
+def classify(text: str, mentions: list[Mention], head: tuple[int, int], attest: list[tuple[int, int]],
+             document_iso: Optional[str]) -> None:
+    """Set `kind` (and `sentence`) on each mention in place; see the module docstring."""
+    doc_done = False
+    sents = sentences(text)
+    for i, m in enumerate(mentions):
+        m.sentence = sentence_of(sents, m.start)
+        s0, s1 = m.sentence
+        if any(a <= m.start < b for a, b in attest):
+            m.kind = "signed"
+            continue
+        if not doc_done and head[0] <= m.start < head[1] and m.precision == "day" and not m.year_inferred \
+                and (document_iso is None or m.iso == document_iso):
+            m.kind, doc_done = "document", True
+            continue
+        prev = mentions[i - 1] if i > 0 and mentions[i - 1].sentence == m.sentence else None
+        lo = max(s0, prev.end) if prev else s0
+        prefix = text[lo:m.start]
+        if prev is not None and prev.kind == "valid_from" and re.fullmatch(r"\s*(?:till(?: den)?|[-–]|och)\s*", prefix) \
+                and not _CUE_RX.search(prefix):
+            m.kind = "valid_to"
+            continue
+        cue = None
+        for c in _CUE_RX.finditer(prefix[-60:]):
+            cue = c.lastgroup
+        if cue:
+            m.kind = cue
+            continue
+        if m.precision == "year" and _is_range_part(text, m):
+            m.kind = _range_kind(text, m, prev)
+            continue
+        m.kind = _sentence_kind(text, m)
+
+
+def _is_range_part(text: str, m: Mention) -> bool:
+    around = text[max(0, m.start - 6):m.end + 6]
+    return bool(re.search(rf"{_YEAR}\s?[-–]\s?{_YEAR}", around)) and not re.search(
+        r"(?:år|året|våren|hösten|sommaren|vintern|säsongen|under|sedan|från|till)\s+$", text[max(0, m.start - 12):m.start], re.I)
+
+
+def _range_kind(text: str, m: Mention, prev: Optional[Mention]) -> str:
+    first = not (prev is not None and prev.end >= m.start - 3 and prev.precision == "year")
+    if AGREEMENT_OR_VALIDITY_RX.search(text[m.sentence[0]:m.start]):
+        return "valid_from" if first else "valid_to"
+    return "mentioned"
+
+
+def _sentence_kind(text: str, m: Mention) -> str:
+    s0, s1 = m.sentence
+    best, best_dist = "mentioned", None
+    for kind, rx in (("meeting", MEETING_RX), ("event", EVENT_RX)):
+        for c in rx.finditer(text, s0, s1):
+            dist = m.start - c.end() if c.end() <= m.start else c.start() - m.end
+            if dist < 0:
+                continue
+            if best_dist is None or dist < best_dist:
+                best, best_dist = kind, dist
+    return best
+
+
+def validity(text: str, mentions: list[Mention]) -> tuple[Optional[Mention], Optional[Mention]]:
+    cands = [m for m in mentions if m.kind in ("valid_from", "valid_to")
+             and not EARLIER_RX.search(text[m.sentence[0]:m.sentence[1]])]
+    pairs = []
+    for a in cands:
+        if a.kind != "valid_from":
+            continue
+        for b in cands:
+            if b.kind == "valid_to" and b.sentence == a.sentence and b.start > a.start:
+                pairs.append((max(PRECISION_RANK[a.precision], PRECISION_RANK[b.precision]), a.start, a, b))
+                break
+    if pairs:
+        _, _, a, b = min(pairs, key=lambda p: (p[0], p[1]))
+        return a, b
+
+    def best(kind):
+        xs = [m for m in cands if m.kind == kind]
+        return min(xs, key=lambda m: (PRECISION_RANK[m.precision], m.start)) if xs else None
+    return best("valid_from"), best("valid_to")
+
+
+def extract(ctx, out) -> None:
+    text = ctx.text
+    doc_iso = out.values.get("document_date")
+    heads = ctx.sections_of("head")
+    head = (heads[0].start, heads[0].end) if heads else (0, 0)
+    attest = [(s.heading_start if s.heading_start >= 0 else s.start, s.end) for s in ctx.sections_of("attestation")]
+    default_year = int(doc_iso[:4]) if doc_iso else None
+    if default_year is None:
+        first = next((m for m in find_mentions(text[head[0]:head[1]]) if m.precision == "day"), None)
+        default_year = int(first.iso[:4]) if first else None
+    mentions = find_mentions(text, default_year)
+    classify(text, mentions, head, attest, doc_iso)
+
+    merged: dict[tuple[str, str], Mention] = {}
+    for m in mentions:
+        key = (m.iso, m.kind)
+        if key in merged:
+            merged[key].spans.append((m.start, m.end))
+        else:
+            m.spans = [(m.start, m.end)]
+            merged[key] = m
+    for m in merged.values():
+        out.append("dates", {"iso": m.iso, "text": re.sub(r"\s+", " ", m.text), "kind": m.kind,
+                             "precision": m.precision, "year_inferred": m.year_inferred}, m.spans)
+
+    v_from, v_to = validity(text, mentions)
+    if v_from or v_to:
+        out.set("validity", {"from": v_from.iso if v_from else None, "to": v_to.iso if v_to else None},
+                [(x.start, x.end) for x in (v_from, v_to) if x])
+
+    deadline = next((m for m in mentions if m.kind == "deadline"
+                     and REMISS_RX.search(text[m.sentence[0]:m.sentence[1]])), None)
+    if deadline is not None:
+        remiss = out.values.get("remiss")
+        if remiss is None:
+            remiss = out.values["remiss"] = {}
+        elif not isinstance(remiss, dict):  # a model set by an earlier extractor
+            remiss = out.values["remiss"] = remiss.model_dump(by_alias=True)
+        remiss["deadline"] = deadline.iso
+        out.cite("remiss.deadline", [(deadline.start, deadline.end)])

@@ -1,0 +1,184 @@
+"""Proposed decisions -> `proposed_decisions` [{number, text, actor, action}].
+
+Where: every `decision` section ("Förslag till beslut", "Förvaltningens förslag (till
+beslut)", "Trafikkontorets förslag", "Beslut", …), in text order.
+
+Conventions (the gold files follow them):
+- `text` is the decision without its number ("1.", "1)", "1 "), whitespace-normalised,
+  otherwise as written, including its final period. A decision that ends with a colon keeps
+  its sub-points ("- att …", "a) …", or a numbered line that is not the next decision number,
+  e.g. "medelsreserv: 2. Till kommunstyrelsens förfogande") in its text.
+- A numbered line starts a new decision when its number is the next one expected and it
+  is not a sub-point (the previous decision ended with a colon and the line has no decision
+  verb). Unnumbered paragraphs and sentences are decisions when they contain a decision
+  verb; other lines in the section (signatures printed under the proposal) are skipped.
+- The same decision proposed again later (a second decision section at the end of the
+  document, often with small differences such as a missing final period or OCR noise) is
+  one decision: the first wording is kept and both spans are cited. Same number (or both
+  unnumbered) and folded text similarity >= 0.8.
+- `actor` is the board named as the subject of the decision, as written
+  ("Trafiknämnden", "Hässelby-Vällingby stadsdelsnämnd", "Nämnden"); None for impersonal
+  (passive) decisions ("Ärendet läggs till handlingarna.", "Paragrafen justeras omedelbart.").
+- `action` is one label of ACTIONS. When one decision has several verbs ("godkänner … och
+  överlämnar …") the action is the first one in the text, the main clause verb. "beslutar
+  att <verb>" takes the label of <verb> when it is in the vocabulary, else "beslutar".
+"""
+from __future__ import annotations
+
+import re
+from difflib import SequenceMatcher
+from typing import Optional
+
+from ..segment import fold
+
+# label -> regex over the decision text (active, passive and infinitive forms)
+ACTIONS: dict[str, str] = {
+    "lägger till handlingarna": r"\b(?:lägger|läggs|lägga)\b[^.]{0,40}?\btill handlingarna",
+    "justerar omedelbart": r"\bjuster(?:ar|as|a)\b[^.]{0,30}?\bomedelbart|\bomedelbart justera[dts]?\b|"
+                           r"förklaras omedelbart justerad",
+    "ger i uppdrag": r"\b(?:ger|ges|ge)\b[^.]{0,80}?\bi uppdrag\b|\buppdrar\b|\buppdras\b",
+    "godkänner": r"\bgodkänn(?:er|s|a)\b",
+    "överlämnar": r"\böverlämn(?:ar|as|a)\b",
+    "tillstyrker": r"\btillstyrk(?:er|s|a)\b",
+    "avstyrker": r"\bavstyrk(?:er|s|a)\b",
+    "återremitterar": r"\båterremitter(?:ar|as|a)\b",
+    "noterar": r"\bnoter(?:ar|as|a)\b|\btar del av\b",
+    "antar": r"\bant(?:ar|as|a)\b",
+    "fastställer": r"\bfastställ(?:er|s|a)\b",
+    "föreslår": r"\bföreslå(?:r|s)?\b",
+    "hemställer": r"\bhemställ(?:er|s|a)\b",
+    "avslår": r"\bavslå(?:r|s)?\b",
+    "bifaller": r"\bbifall(?:er|s|a)\b",
+    "besvarar": r"\bbesvar(?:ar|as|a)\b",
+    "begär": r"\bbegär(?:s|a)?\b",
+    "anmäler": r"\banmäl(?:er|s|a)\b",
+    "delegerar": r"\bdeleger(?:ar|as|a)\b",
+    "upphäver": r"\bupphäv(?:er|s|a)\b",
+    "beslutar": r"\bbeslut(?:ar|as)\b",
+}
+_ACTION_RX = [(label, re.compile(rx, re.I)) for label, rx in ACTIONS.items()]
+_BESLUTAR_ATT = re.compile(r"\bbeslutar\s+att\s+", re.I)
+# a subject that names a board: "Trafiknämnden", "Hässelby-Vällingby stadsdelsnämnd", "Nämnden"
+_ACTOR_RX = re.compile(r"^([A-ZÅÄÖ][\w\-–]*(?:\s+(?:och\s+)?[\w\-–]+){0,4}?\s*(?:nämnd|nämnden|styrelse|styrelsen|"
+                       r"fullmäktige|utskott|utskottet)|[A-ZÅÄÖ][\wåäö\-]*(?:nämnden|styrelsen|fullmäktige|utskottet)|"
+                       r"Nämnden|Styrelsen|Utskottet|Stadsdelsnämnden)$")
+_NUM_RX = re.compile(r"^\s*(\d{1,2})(?:[.)]\s*|\s+)(?=\S)")
+_SUB_RX = re.compile(r"^\s*(?:[-•–*▪]\s+|[a-z][.)]\s+|att\s)")
+_SENT_SPLIT = re.compile(r"(?<=[.!?])\s+(?=(?:\d{1,2}[.)]?\s+)?[A-ZÅÄÖ])")
+
+
+def action_of(text: str) -> tuple[Optional[str], Optional[re.Match]]:
+    """The action label of a decision text and the match of its verb (first verb wins)."""
+    best = None
+    for label, rx in _ACTION_RX:
+        m = rx.search(text)
+        if m and (best is None or m.start() < best[1].start()):
+            best = (label, m)
+    if best is None:
+        return None, None
+    label, m = best
+    if label == "beslutar":
+        inf = _BESLUTAR_ATT.match(text, m.start())
+        if inf:
+            rest = text[inf.end():]
+            for lab, rx in _ACTION_RX:
+                mm = rx.match(rest)
+                if mm and lab != "beslutar":
+                    return lab, m
+    return label, m
+
+
+def actor_of(text: str, verb: Optional[re.Match]) -> Optional[str]:
+    if verb is None:
+        return None
+    subject = text[:verb.start()].strip()
+    m = _ACTOR_RX.match(subject)
+    return m.group(1) if m else None
+
+
+def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Non-blank line spans, then split into sentences where a line holds several decisions
+    (flattened exports put a whole section on one line)."""
+    out = []
+    for m in re.finditer(r"[^\n]+", text[start:end]):
+        s, e = start + m.start(), start + m.end()
+        line = text[s:e]
+        if not line.strip():
+            continue
+        pieces, pos = [], 0
+        for sm in _SENT_SPLIT.finditer(line):
+            if re.fullmatch(r"\s*\d{1,2}[.)]", line[pos:sm.start()]):
+                continue  # "1. Nämnden …": the number belongs to the sentence after it
+            pieces.append((pos, sm.start()))
+            pos = sm.end()
+        pieces.append((pos, len(line)))
+        for a, b in pieces:
+            seg = line[a:b]
+            lead = len(seg) - len(seg.lstrip())
+            if seg.strip():
+                out.append((s + a + lead, s + a + len(seg.rstrip())))
+    return out
+
+
+def _blank_between(text: str, a: int, b: int) -> bool:
+    return "\n\n" in re.sub(r"[ \t]+", "", text[a:b])
+
+
+def parse_section(text: str, start: int, end: int) -> list[dict]:
+    """Decisions of one decision section: dicts with number, text, spans."""
+    items: list[dict] = []
+    expected = 1
+    prev_end = None
+    for s, e in _lines(text, start, end):
+        line = text[s:e]
+        num = _NUM_RX.match(line)
+        cur = items[-1] if items else None
+        adjacent = cur is not None and prev_end == cur["end"]   # the previous line belongs to cur
+        open_colon = cur is not None and cur["raw"].rstrip().endswith(":")
+        has_verb = action_of(line)[0] is not None
+        if num and int(num.group(1)) == expected and not (open_colon and not has_verb):
+            items.append({"number": int(num.group(1)), "raw": line[num.end():], "start": s + num.end(), "end": e})
+            expected += 1
+        elif adjacent and (open_colon or (cur.get("sub") and _SUB_RX.match(line))
+                           or (not _blank_between(text, prev_end, s) and not has_verb and not num
+                               and line[:1].islower())):
+            # a sub-point after a colon, or the wrapped rest of the decision
+            cur["sub"] = cur.get("sub") or open_colon
+            cur["raw"] += " " + line
+            cur["end"] = e
+        elif not num and has_verb and expected == 1 and (cur is None or cur["number"] is None):
+            items.append({"number": None, "raw": line, "start": s, "end": e})
+        elif num and has_verb and cur is None:
+            # numbering that does not start at 1 is still a decision list
+            items.append({"number": int(num.group(1)), "raw": line[num.end():], "start": s + num.end(), "end": e})
+            expected = int(num.group(1)) + 1
+        # anything else (names and titles printed under the proposal, notes) is not a decision
+        prev_end = e
+    out = []
+    for it in items:
+        body = re.sub(r"\s+", " ", it["raw"]).strip()
+        out.append({"number": it["number"], "text": body, "spans": [(it["start"], it["end"])]})
+    return out
+
+
+def _same(a: dict, b: dict) -> bool:
+    if a["number"] != b["number"]:
+        return False
+    fa, fb = fold(a["text"]).rstrip("."), fold(b["text"]).rstrip(".")
+    return SequenceMatcher(None, fa, fb).ratio() >= 0.8
+
+
+def extract(ctx, out) -> None:
+    text = ctx.text
+    found: list[dict] = []
+    for sec in ctx.sections_of("decision"):
+        for d in parse_section(text, sec.start, sec.end):
+            twin = next((f for f in found if _same(f, d)), None)
+            if twin is not None:
+                twin["spans"].extend(d["spans"])
+            else:
+                found.append(d)
+    for d in found:
+        action, verb = action_of(d["text"])
+        item = {"number": d["number"], "text": d["text"], "actor": actor_of(d["text"], verb), "action": action}
+        out.append("proposed_decisions", item, d["spans"])
