@@ -122,7 +122,7 @@ def metadata(db_name: str = "remiss") -> dict:
             "sql": "select district, coalesce(canonical_label, area) as area, count(distinct doc_id) as documents, "
                    "min(document_date) as first, max(document_date) as last from areas_by_responder "
                    "where district is not null group by district, coalesce(canonical_label, area) "
-                   "order by district, documents desc",
+                   "order by district, documents desc, area",
         },
         "decisions_per_board_year": {
             "title": _both("Beslut per nämnd och år", "Decisions per board and year"),
@@ -160,6 +160,10 @@ def make_datasette(db_path: Path | str):
     db_path = Path(db_path)
     if not db_path.is_file():
         raise FileNotFoundError(f"{db_path}: no such database (run `remiss run` first)")
+    # Datasette 0.65 prints every handled error with rich's print_exception() outside an
+    # except block, which rich 15 refuses (ValueError), turning a plain 400 into a crash.
+    import datasette.handle_exception
+    datasette.handle_exception.rich = None
     if not pm.is_registered(sys.modules[__name__]):
         pm.register(sys.modules[__name__], name="remiss-serve")
     return Datasette(immutables=[str(db_path)], metadata=metadata(db_path.stem),
