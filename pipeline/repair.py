@@ -149,31 +149,59 @@ def _best_form(forms: list[str], lex) -> str:
     return max(forms, key=lambda f: (lex.zipf.get(f, 0.0), f))
 
 
-def _analyze(skel: str, lex, memo: dict, prefix_ok: bool = False) -> Optional[tuple[str, float, int]]:
-    """Best real word for a skeleton: (form, lexical score, parts). Whole words score by
-    frequency; compounds get a fixed, lower score that falls with the number of parts."""
-    key = (skel, prefix_ok)
+MARK_PENALTY = 1.5
+
+
+def _fits(form: str, marked: str) -> bool:
+    """A marked skeleton: 'A' where the OCR letter can only have been å/ä, 'O' where it can
+    only have been ö (English OCR reads a plain a/o correctly; a 'd' or 'é' read for an 'a'
+    means dots were there)."""
+    for f, m in zip(form, marked):
+        if (m == "A" and f not in "åä") or (m == "O" and f != "ö"):
+            return False
+    return True
+
+
+def _pick(forms: list[str], marked: str, lex) -> tuple[str, float]:
+    """Best form for a marked skeleton and the penalty for marks it ignores."""
+    if marked.islower():
+        return _best_form(forms, lex), 0.0
+    fit = [f for f in forms if _fits(f, marked)]
+    if fit:
+        return _best_form(fit, lex), 0.0
+    return _best_form(forms, lex), MARK_PENALTY
+
+
+def _analyze(marked: str, lex, memo: dict, prefix_ok: bool = False) -> Optional[tuple[str, float, int]]:
+    """Best real word for a marked skeleton: (form, lexical score, parts). Whole words
+    score by frequency; compounds get a fixed, lower score that falls with the number of
+    parts; ignored marks cost MARK_PENALTY."""
+    key = (marked, prefix_ok)
     if key in memo:
         return memo[key]
     best = None
+    skel = marked.lower()
     forms = [f for f in lex.by_skeleton.get(skel, ()) if lex.roles[f] & (WORD | (BEGIN if prefix_ok else 0))]
     if forms:
-        f = _best_form(forms, lex)
-        best = (f, max(lex.zipf.get(f, 0.0), 1.5), 1)
-    elif len(skel) >= 6:
-        best = _split(skel, lex, memo, 0, prefix_ok)
+        f, pen = _pick(forms, marked, lex)
+        best = (f, max(lex.zipf.get(f, 0.0), 1.5) - pen, 1)
+    if len(skel) >= 6 and (best is None or best[1] < 1.5):
+        sp = _split(marked, lex, memo, 0, prefix_ok)
+        if sp is not None and (best is None or sp[1] > best[1]):
+            best = sp
     memo[key] = best
     return best
 
 
-def _split(skel: str, lex, memo: dict, depth: int, prefix_ok: bool) -> Optional[tuple[str, float, int]]:
-    key = ("/split", skel, depth, prefix_ok)
+def _split(marked: str, lex, memo: dict, depth: int, prefix_ok: bool) -> Optional[tuple[str, float, int]]:
+    key = ("/split", marked, depth, prefix_ok)
     if key in memo:
         return memo[key]
     best = None
+    skel = marked.lower()
     if depth <= 3:
         head_role = MIDDLE if depth else BEGIN
-        end_role = END | (BEGIN if prefix_ok else 0)
+        end_role = END | ((BEGIN | WORD) if prefix_ok else 0)
         for j in range(len(skel) - 2, 1, -1):
             heads = lex.by_skeleton.get(skel[:j])
             if not heads:
@@ -181,19 +209,20 @@ def _split(skel: str, lex, memo: dict, depth: int, prefix_ok: bool) -> Optional[
             heads = [f for f in heads if lex.roles[f] & head_role]
             if not heads:
                 continue
-            tail = skel[j:]
-            tails = [f for f in lex.by_skeleton.get(tail, ()) if lex.roles[f] & end_role]
+            h, hp = _pick(heads, marked[:j], lex)
+            tails = [f for f in lex.by_skeleton.get(skel[j:], ()) if lex.roles[f] & end_role]
             if tails:
-                cand = (_best_form(heads, lex) + _best_form(tails, lex), 1.2, 2)
+                t, tp = _pick(tails, marked[j:], lex)
+                cand = (h + t, 1.2 - hp - tp, 2)
             else:
-                rest = _split(tail, lex, memo, depth + 1, prefix_ok)
+                rest = _split(marked[j:], lex, memo, depth + 1, prefix_ok)
                 if not rest:
                     continue
-                cand = (_best_form(heads, lex) + rest[0], rest[1] - 0.4, rest[2] + 1)
-            # prefer longer heads (fewer, more plausible parts) — first found wins ties
+                cand = (h + rest[0], rest[1] - 0.4 - hp, rest[2] + 1)
+            # longest head first; stop at the first clean two-part split
             if best is None or cand[1] > best[1]:
                 best = cand
-            if best[2] == 2:
+            if best[2] == 2 and best[1] >= 1.2:
                 break
     memo[key] = best
     return best
@@ -201,60 +230,60 @@ def _split(skel: str, lex, memo: dict, depth: int, prefix_ok: bool) -> Optional[
 
 # ---------------------------------------------------------------- confusion model
 
-# OCR character (lower-case) -> [(skeleton letters, cost)]. Skeleton 'a' covers a/å/ä and
-# 'o' covers o/ö, so "a" needs no alternative; weights from English-OCR'd Swedish scans.
+# OCR character (lower-case) -> [(marked skeleton letters, cost)]. Skeleton 'a' covers
+# a/å/ä and 'o' covers o/ö, so a plain a/o needs no alternative; 'A'/'O' mark a letter
+# that must have been dotted. Weights from English-OCR'd Swedish scans (issue 5).
 SUBS: dict[str, list[tuple[str, float]]] = {
-    "d": [("a", 1.0), ("o", 1.3)],
-    "i": [("a", 1.4), ("t", 2.2), ("l", 2.2)],
-    "é": [("a", 0.4), ("o", 0.4), ("e", 0.6)],
-    "è": [("a", 0.6), ("o", 0.8), ("e", 0.6)],
-    "á": [("a", 0.4)], "à": [("a", 0.4)], "ó": [("o", 0.4)], "ò": [("o", 0.4)],
-    "&": [("a", 0.2)], "6": [("o", 0.1)], "§": [("o", 0.3)], "{": [("f", 0.8)],
+    "d": [("A", 1.0), ("O", 1.3)],
+    "i": [("A", 1.4), ("t", 1.8), ("l", 2.0)],
+    "é": [("A", 0.4), ("O", 0.4), ("e", 0.6)],
+    "è": [("A", 0.6), ("O", 0.8), ("e", 0.6)],
+    "á": [("A", 0.4)], "à": [("A", 0.4)], "ó": [("O", 0.4)], "ò": [("O", 0.4)],
+    "&": [("A", 0.2)], "6": [("O", 0.1)], "§": [("O", 0.3)], "{": [("f", 0.8)],
     "1": [("i", 0.8), ("l", 1.2)], "|": [("l", 0.8), ("i", 1.0)],
     "n": [("i", 2.4)], "m": [("rn", 1.8)], "e": [("a", 2.4)],
 }
+# two OCR characters for one dotted letter ("striacker", "féar", "tjdnsteutlaitande")
 PAIRS: dict[str, list[tuple[str, float]]] = {
-    "ia": [("a", 0.9)], "éa": [("a", 0.3)], "ai": [("a", 1.0)], "éi": [("a", 0.3)],
-    "di": [("a", 1.2)], "da": [("a", 1.2)], "rn": [("m", 1.8)], "ii": [("a", 1.4), ("u", 1.8)],
+    "ia": [("A", 0.9)], "éa": [("A", 0.3)], "ai": [("A", 1.0)], "éi": [("A", 0.3)],
+    "id": [("A", 1.2)], "da": [("A", 1.2)], "éd": [("A", 1.2)], "rn": [("m", 1.8)], "ii": [("A", 1.4), ("u", 1.8)],
 }
-DROP_COST = 1.6     # a lost ö/å/ä: insert skeleton 'o' or 'a'
+DROP_COST = 1.6     # a lost ö/å/ä: insert 'O' or 'A'
 MAX_COST = 3.4
 MAX_VARIANTS = 400
+_PLAIN = set("abcdefghijklmnopqrstuvwxyzåäöü")
 
 
 def variants(word: str) -> list[tuple[str, float]]:
-    """Skeleton strings the OCR'd lower-case word may stand for, cheapest first."""
+    """Marked skeletons the OCR'd lower-case word may stand for, cheapest first."""
     out: dict[str, float] = {}
     n = len(word)
+    fold = {"å": "A", "ä": "A", "ö": "O"}
 
     def walk(i: int, acc: str, cost: float) -> None:
         if len(out) >= MAX_VARIANTS * 4:
             return
         if i == n:
-            s = skeleton(acc)
-            if cost < out.get(s, 99):
-                out[s] = cost
+            if cost < out.get(acc, 99):
+                out[acc] = cost
             return
         c = word[i]
-        if c in SUBS or c in "&6§{1|éèáàóò":
-            pass
-        walk(i + 1, acc + c, cost + (0.0 if c.isalpha() and c not in "éèáàóò" else 0.9))
+        if c in _PLAIN:
+            walk(i + 1, acc + fold.get(c, c), cost)
         for rep, k in SUBS.get(c, ()):
             if cost + k <= MAX_COST:
                 walk(i + 1, acc + rep, cost + k)
-        pair = word[i:i + 2]
-        for rep, k in PAIRS.get(pair, ()):
+        for rep, k in PAIRS.get(word[i:i + 2], ()):
             if cost + k <= MAX_COST:
                 walk(i + 2, acc + rep, cost + k)
 
     walk(0, "", 0.0)
-    # a deleted ö/å/ä (most often word-initial "verenskommelsen")
-    base = [(s, c) for s, c in out.items()]
-    for s, c in base:
+    # a deleted ö/å/ä (most often word-initial: "verenskommelsen")
+    for s, c in list(out.items()):
         if c + DROP_COST > MAX_COST:
             continue
         for j in range(len(s) + 1):
-            for v in ("o", "a"):
+            for v in ("O", "A"):
                 t = s[:j] + v + s[j:]
                 k = c + DROP_COST + (0.0 if j == 0 else 0.4)
                 if k < out.get(t, 99):
@@ -279,17 +308,29 @@ def candidates(word: str, prefix_ok: bool = False) -> tuple[Candidate, ...]:
     lex = lexicon()
     memo: dict = {}
     best: dict[str, Candidate] = {}
-    for skel, cost in variants(word):
-        if best and cost - 2.5 > max(c.score for c in best.values()) / 1.6 + 0:
-            pass
-        a = _analyze(skel, lex, memo, prefix_ok)
+    top = -99.0
+    for marked, cost in variants(word):
+        if top - 1.6 * cost > 8.0:   # cheaper variants already won; nothing can catch up
+            break
+        a = _analyze(marked, lex, memo, prefix_ok)
         if a is None:
             continue
         form, lexscore, _ = a
         c = Candidate(form, cost, lexscore)
+        top = max(top, c.score + 1.6 * cost - 1.6 * cost)
         if form not in best or c.score > best[form].score:
             best[form] = c
     return tuple(sorted(best.values(), key=lambda c: -c.score)[:3])
+
+
+def wzipf(w: str) -> float:
+    """Frequency of a word; a compound missing from the list is ranked by its last part."""
+    lex = lexicon()
+    z = lex.zipf.get(w)
+    if z:
+        return z
+    parts = _compound(w, lex.roles, 0)
+    return max(lex.zipf.get(parts[-1], 0.0) - 0.5, 0.0) if parts else 0.0
 
 
 # ---------------------------------------------------------------- per-word decision
@@ -331,15 +372,22 @@ def fix_word(tok: str, prefix_ok: bool = False) -> Optional[tuple[str, float]]:
     if not cands:
         return None
     top = cands[0]
-    if top.form == low:
-        return None
     if valid:
         # a real word gives way only to a much more frequent reading: "for" -> "för"
-        zo = lex.zipf.get(low, 0.0)
-        alt = next((c for c in cands if c.form != low), None)
-        if alt is None or lex.zipf.get(alt.form, 0.0) - zo < 1.0 + 1.6 * alt.cost:
+        # the alternative is the same word with dots ("for"/"för"), or a listed word one
+        # cheap confusion away ("gillande"/"gällande"), never a guessed compound
+        zo = wzipf(low)
+        alt = next((c for c in cands if c.form != low and
+                    (c.cost == 0 or (c.cost <= 1.5 and lex.zipf.get(c.form)))), None)
+        if alt is None:
+            return None
+        za = wzipf(alt.form)
+        # ... or, at small cost, to a very common word the original rarely is ("dn" -> "än")
+        if za - zo < 0.5 + alt.cost and not (za >= 6.0 and zo < 5.0 and alt.cost <= 1.0):
             return None
         top = alt
+    elif top.form == low:
+        return None
     second = next((c.score for c in cands[1:] if c.form != top.form), top.score - 4)
     conf = round(min(0.99, 0.5 + 0.12 * (top.score - second)), 2)
     return top.form, conf
@@ -456,10 +504,17 @@ def fix_invented_dots(text: str) -> list[Change]:
             continue
         low = tok.lower()
         forms = [f for f in lex.by_skeleton.get(skeleton(low), ()) if lex.roles[f] & WORD and f != low]
-        if not forms:
-            continue
-        alt = _best_form(forms, lex)
-        if is_valid(low) and lex.zipf.get(alt, 0) - lex.zipf.get(low, 0) < 3.0:
+        if forms:
+            alt = _best_form(forms, lex)
+            if is_valid(low) and lex.zipf.get(alt, 0) - lex.zipf.get(low, 0) < 3.0:
+                continue
+        elif not is_valid(low) and len(low) >= 6:
+            # a compound: split its skeleton ("lökalpolisområde" -> lokal+polis+område)
+            a = _analyze(skeleton(low), lex, {})
+            if a is None or a[0] == low:
+                continue
+            alt = a[0]
+        else:
             continue
         changes.append(Change(m.start(), m.end(), tok, apply_case(tok, alt), 0.7, "invented-dots"))
     return changes
