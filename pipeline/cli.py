@@ -171,7 +171,8 @@ def diff_versions(a, b, csv_path):
         click.echo(f"remiss: {e.args[0] if e.args else e}", err=True)
         sys.exit(2)
     table = Table(title=f"{a} → {b}", show_lines=True)
-    for col in ("Relation", "From", "To", "Goals added", "Goals dropped", "Reason"):
+    table.add_column("Relation", no_wrap=True)
+    for col in ("From", "To", "Goals added", "Goals dropped", "Reason"):
         table.add_column(col, overflow="fold")
     for r in rows:
         table.add_row(r.relation, r.from_label or "–", r.to_label or "–", "\n".join(r.goals_added) or "–",

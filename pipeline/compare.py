@@ -371,8 +371,8 @@ def render_html(c: Comparison) -> str:
         cells = "".join(_cell_html(by[(r.name, a.id)]) for a in t.areas)
         local = "<br>".join(_e(x) for x in r.local_areas) or "–"
         decisions = "<br>".join(_e(d) for d in r.decisions) or "–"
-        rows.append(f'<tr class="responder"><th scope="row">{_e(r.name)}<div class="small">{_e(r.document_date or "")}'
-                    f' · {_e(r.taxonomy or "ingen version")}</div></th>{cells}<td>{local}</td>'
+        rows.append(f'<tr class="responder"><th scope="row">{_e(r.name)}<div class="small">'
+                    f'{_e(" · ".join(x for x in (r.document_date, r.taxonomy or "ingen version") if x))}</div></th>{cells}<td>{local}</td>'
                     f'<td class="stance-{_e(r.stance)}">{_e(r.stance or "–")}</td><td class="small">{decisions}</td></tr>')
     covered = sum(x.covered for x in c.cells)
     goals = "".join(f"<li><b>{_e(a.label)}</b>{'<ol>' + ''.join(f'<li>{_e(g)}</li>' for g in a.goals) + '</ol>' if a.goals else ''}</li>"
