@@ -131,7 +131,10 @@ def export(source, fmt, out):
     """Archival metadata for the records in SOURCE (an output dir or its records.jsonl)."""
     from . import export as ex
 
-    written = ex.export(source, fmt, out)
+    try:
+        written = ex.export(source, fmt, out)
+    except FileNotFoundError as e:
+        raise click.ClickException(str(e))
     click.echo(f"remiss: {len(written)} file(s) written, e.g. {written[0] if written else '-'}", err=True)
 
 

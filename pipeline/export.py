@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Iterable
@@ -107,13 +108,18 @@ def dc_elements(rec: Record) -> list[tuple[str, str]]:
     return pairs
 
 
+# Characters XML 1.0 forbids (C0 controls but tab/newline/CR; e.g. a form feed from a
+# PDF page break): dropped, or the file would not be well-formed.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def to_xml(rec: Record) -> bytes:
     ET.register_namespace("oai_dc", OAI_DC_NS)
     ET.register_namespace("dc", DC_NS)
     ET.register_namespace("xsi", XSI_NS)
     root = ET.Element(f"{{{OAI_DC_NS}}}dc", {f"{{{XSI_NS}}}schemaLocation": f"{OAI_DC_NS} {OAI_DC_XSD}"})
     for el, value in dc_elements(rec):
-        ET.SubElement(root, f"{{{DC_NS}}}{el}").text = value
+        ET.SubElement(root, f"{{{DC_NS}}}{el}").text = _XML_ILLEGAL.sub("", value)
     ET.indent(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
