@@ -1,0 +1,113 @@
+"""Parties -> `parties`: the organisations named as parties to the cooperation.
+
+Sources, in this order (duplicates, case-insensitive, are listed once):
+1. the agreement the document is about: the first "överenskommelse/avtal … mellan X och Y"
+   in the head block, the decision or the summary ("mellan Stockholms stad och Polisregion
+   Stockholm"); if there is none there, "X och Y ingick/tecknade … överenskommelse" in the
+   same sections;
+2. enumerations of cooperating parties anywhere: "Samverkande parter (utöver A och B) är
+   C, D och E", "… består samverkande parter av representanter från …", "Utöver A och B
+   är i dagsläget C, D … engagerade i samverkansarbetet".
+Items are split on commas, "och", "samt"; generic references to the principal parties
+("förvaltningen", "polisen", "staden", "nämnden", …) are dropped since they name no
+organisation; a trailing period of validity ("2021–2022") is dropped; the first letter is
+upper-cased ("trafikkontoret" -> "Trafikkontoret"), the rest is as written.
+"""
+from __future__ import annotations
+
+import re
+
+GENERIC = {"förvaltningen", "stadsdelsförvaltningen", "stadsdelsförvaltningarna", "polisen", "lokalpolisområdet",
+           "lokalpolisområdena", "staden", "nämnden", "nämnderna", "kommunen", "parterna", "myndigheterna",
+           "kontoret", "stadsdelsnämnden", "polismyndigheten"}
+_STOP = {"i", "om", "för", "med", "enligt", "som", "samt", "är", "har", "ska", "kan", "och", "vilket", "där", "till",
+         "avseende", "gällande", "från", "under", "inom", "på"}
+_MELLAN = re.compile(r"(?:överenskommelse|avtal)\w*\s+(?:\w+\s+){0,2}?mellan\s+(.+?)\s+och\s+(\S+(?:[ \t]*\n?[ \t]*\S+){0,5})",
+                     re.I)
+_SIGNED = re.compile(r"(?:^|(?<=[.\n]))\s*([A-ZÅÄÖ][^\n.]{2,80}?)\s+och\s+([a-zåäöA-ZÅÄÖ][^\n.]{2,60}?)\s+"
+                     r"(?:ingick|tecknade|har ingått|har tecknat)\b[^.\n]{0,60}?(?:överenskommelse|avtal)")
+_ENUM = [
+    re.compile(r"[Ss]amverkande parter\s+(?:lokalt\s+)?(?P<body>.+?)(?:\.(?=\s|$)|$)", re.S),
+    re.compile(r"[Ss]amverkansparter(?:na)?\s+(?:är|utgörs av)\s+(?P<body>(?:[A-ZÅÄÖ]|\w+(?:förvaltningen|kontoret)\b)"
+               r".+?)(?:\.(?=\s|$)|$)", re.S),
+    re.compile(r"Utöver\s+(?P<ut>.+?)\s+är\s+(?:i dag(?:släget)?\s+|enligt förslaget\s+)?(?P<body>.+?)\s+engagerade i\s+"
+               r"samverkan", re.S),
+]
+_FILLER = re.compile(r"^(?:är|består|enligt förslaget|i dag(?:släget)?|utöver|av|representanter|från|lokalt)\b\s*,?\s*", re.I)
+
+
+def _clean(item: str) -> str | None:
+    item = re.sub(r"\s+", " ", item).strip(" ,.;:")
+    item = re.sub(r"\s+(?:19|20)\d\d(?:\s?[-–]\s?(?:19|20)\d\d)?$", "", item)
+    prev = None
+    while prev != item:
+        prev = item
+        item = _FILLER.sub("", item).strip(" ,")
+    if not item or item.lower() in GENERIC or len(item) < 3:
+        return None
+    return item[0].upper() + item[1:]
+
+
+def _name_tail(text: str) -> str:
+    """A name that runs from the start of `text` until a stop word or punctuation."""
+    words = []
+    for w in re.split(r"\s+", text.strip()):
+        if not w:
+            continue
+        bare = w.rstrip(".,;:")
+        if bare.lower() in _STOP or re.fullmatch(r"(?:19|20)\d\d(?:[-–](?:19|20)\d\d)?", bare):
+            break
+        words.append(bare)
+        if bare != w:
+            break
+    return " ".join(words)
+
+
+def _split(body: str) -> list[str]:
+    return [p for p in re.split(r",\s*|\s+och\s+|\s+samt\s+(?:från\s+)?", body) if p.strip()]
+
+
+def principal(text: str, regions: list[tuple[int, int]]) -> list[tuple[str, tuple[int, int]]]:
+    for a, b in regions:
+        m = _MELLAN.search(text, a, b)
+        if m:
+            x = re.sub(r"\s+", " ", m.group(1)).strip()
+            y = _name_tail(m.group(2))
+            return [(x, m.span(1)), (y, (m.start(2), m.start(2) + len(y)))]
+    for a, b in regions:
+        m = _SIGNED.search(text, a, b)
+        if m:
+            return [(m.group(1).strip(), m.span(1)), (m.group(2).strip(), m.span(2))]
+    return []
+
+
+def enumerated(text: str) -> list[tuple[str, tuple[int, int]]]:
+    found = []
+    for rx in _ENUM:
+        for m in rx.finditer(text):
+            body = m.group("body")
+            if "ut" in rx.groupindex and m.group("ut"):
+                body = m.group("ut") + ", " + body
+            body = re.sub(r"^(?:är|består av|utgörs av)\s+(?:enligt förslaget\s+)?", "", body.strip())
+            # "utöver A och B" without commas: the clause is two single words
+            body = re.sub(r"^utöver\s+(\S+)\s+och\s+(\S+)\s+(?=[A-ZÅÄÖa-zåäö])", r"\1, \2, ", body.strip())
+            body = re.sub(r"^,?\s*utöver\s+", "", body)
+            for part in _split(body):
+                found.append((part, m.span("body")))
+    return found
+
+
+def extract(ctx, out) -> None:
+    text = ctx.text
+    regions = [(s.start if s.kind != "head" else 0, s.end) for s in ctx.sections
+               if s.kind in ("head", "decision", "summary")]
+    seen: dict[str, int] = {}
+    for raw, span in principal(text, regions) + enumerated(text):
+        name = _clean(raw)
+        if name is None:
+            continue
+        key = name.lower()
+        if key in seen:
+            out.cite(f"parties[{seen[key]}]", [span])
+            continue
+        seen[key] = out.append("parties", name, [span])

@@ -1,0 +1,65 @@
+"""Stance -> `stance` (positive / negative / neutral / mixed), evidence = the sentences showing it.
+
+The stance is the position the document takes on the matter it answers. Sentences of every
+section except the head block are read for cue phrases (matched on the folded text, so
+OCR-damaged å/ä/ö still match):
+- positive: "ställer sig (i huvudsak) positiv till", "ser (också) positivt på", "tillstyrker",
+  "välkomnar", "ställer sig bakom", "anser/tycker att … är bra", "är positiv till";
+- negative: "avstyrker", "ställer sig negativ till", "ser negativt på", "motsätter sig",
+  "kan inte ställa sig bakom", "anser inte att", "är (också) kritisk till", "avvisar";
+- neutral: "har inga (ytterligare) synpunkter", "ingen erinran", "inga invändningar",
+  "läggs/lägger … till handlingarna".
+Both positive and negative cues -> mixed; only one polarity -> that; only neutral cues ->
+neutral; no cue at all -> None (a proposal to approve the office's own agreement takes
+no stance). The stance sentences are cited as evidence.
+"""
+from __future__ import annotations
+
+import re
+
+from ..segment import fold
+from .dates import sentences
+
+# folded cues (lower case, å/ä -> a, ö -> o)
+CUES: dict[str, list[str]] = {
+    "positive": [r"staller sig (?:\w+ ){0,3}positiv", r"ser (?:\w+ )?positivt pa", r"\btillstyrk(?:er|s)\b",
+                 r"\bvalkomnar\b", r"staller sig bakom", r"(?:anser|tycker) att [^.]{0,160}?\bar (?:\w+ )?bra\b",
+                 r"\bar positiv till"],
+    "negative": [r"\bavstyrk(?:er|s)\b", r"staller sig (?:\w+ ){0,3}negativ", r"ser (?:\w+ )?negativt pa",
+                 r"motsatter sig", r"kan inte stalla sig bakom", r"\banser inte att", r"\bar (?:\w+ )?kritisk till",
+                 r"\bavvisar\b"],
+    "neutral": [r"har inga (?:\w+ )?synpunkter", r"ingen erinran", r"inga invandningar",
+                r"\b(?:laggs|lagger|lagga)\b[^.]{0,40}?till handlingarna"],
+}
+_RX = {k: [re.compile(c) for c in v] for k, v in CUES.items()}
+
+
+def classify(found: dict[str, list]) -> str | None:
+    pos, neg, neu = (bool(found[k]) for k in ("positive", "negative", "neutral"))
+    if pos and neg:
+        return "mixed"
+    if pos:
+        return "positive"
+    if neg:
+        return "negative"
+    return "neutral" if neu else None
+
+
+def extract(ctx, out) -> None:
+    text = ctx.text
+    heads = ctx.sections_of("head")
+    body_start = heads[0].end if heads else 0
+    found: dict[str, list[tuple[int, int]]] = {k: [] for k in CUES}
+    for s, e in sentences(text):
+        if e <= body_start:
+            continue
+        f = fold(text[s:e])
+        for kind, rxs in _RX.items():
+            if any(rx.search(f) for rx in rxs):
+                found[kind].append((s, e))
+    stance = classify(found)
+    if stance is None:
+        return
+    kinds = {"mixed": ("positive", "negative"), "neutral": ("neutral",)}.get(stance, (stance,))
+    spans = sorted({sp for k in kinds for sp in found[k]})
+    out.set("stance", stance, spans)
