@@ -421,7 +421,8 @@ def _item_end(text: str, start: int, limit: int, known: tuple[str, ...] = ()) ->
     return limit
 
 
-def find_flattened(text: str, known: tuple[str, ...] = ()) -> list[Area]:
+def find_flattened(text: str, known: tuple[str, ...] = (), stops: tuple[int, ...] = ()) -> list[Area]:
+    """`known`: areas found in prose; `stops`: where headings start (items end there)."""
     areas: list[Area] = []
     for m in re.finditer(r":\s+(?=[-•–]\s)", text):
         head = text[max(0, m.start() - 200):m.start()]
@@ -431,14 +432,22 @@ def find_flattened(text: str, known: tuple[str, ...] = ()) -> list[Area]:
         base = m.end() - 1
         for a, b in zip(marks, marks[1:] + [None]):
             s = base + a.end()
-            e = base + b.start() if b else _item_end(text, s, min(len(text), s + 200), known)
+            e = base + b.start() if b else _item_end(text, s, _limit(s, s + 200, stops, len(text)), known)
             body = text[s:e].strip()
             if _looks_like_area(body):
                 areas.append(Area(clean_area(body), [(s, s + len(body))]))
     # numbered runs "1. … 2. …": area headings with goals, or numbered areas
+    last_goal_end = -10
     for m in re.finditer(r"(?<=[.:])\s+(?=1[.)]\s)|(?<=[a-zåäö])\s+(?=1[.)]\s+[A-ZÅÄÖ])", text):
-        areas.extend(_flat_numbered(text, m.end(), known))
+        found = _flat_numbered(text, m.end(), known, stops, last_goal_end)
+        areas.extend(found)
+        if found and found[-1].goals:
+            last_goal_end = found[-1].goals[-1][1][1]
     return areas
+
+
+def _limit(start: int, limit: int, stops: tuple[int, ...], n: int) -> int:
+    return min([limit, n] + [x for x in stops if x > start])
 
 
 def _numbered_run(text: str, at: int) -> list[tuple[int, int, int]]:
@@ -448,6 +457,9 @@ def _numbered_run(text: str, at: int) -> list[tuple[int, int, int]]:
         m = re.compile(rf"(?:^|(?<=\s)){n}[.)]\s+").search(text, pos, min(len(text), pos + 1500))
         if not m or (out and m.start() != pos and n == 1):
             break
+        restart = re.compile(r"(?<=\s)1[.)]\s+").search(text, pos, m.start())
+        if n > 1 and restart:
+            break  # a new list starts before this number: it belongs to that list
         if n == 1 and m.start() != at:
             break
         out.append((n, m.start(), m.end()))
@@ -455,22 +467,25 @@ def _numbered_run(text: str, at: int) -> list[tuple[int, int, int]]:
     return out
 
 
-def _flat_numbered(text: str, at: int, known: tuple[str, ...] = ()) -> list[Area]:
+def _flat_numbered(text: str, at: int, known: tuple[str, ...] = (), stops: tuple[int, ...] = (),
+                   last_goal_end: int = -10) -> list[Area]:
     run = _numbered_run(text, at)
-    if len(run) < 2:
+    if not run:
         return []
     before = text[max(0, at - 300):at].rstrip()
     intro_sent = re.split(r"(?<=[.!?])\s+", before)[-1]
     bodies = []
     for i, (n, ms, bs) in enumerate(run):
-        end = run[i + 1][1] if i + 1 < len(run) else min(len(text), bs + 400)
+        end = run[i + 1][1] if i + 1 < len(run) else _limit(bs, bs + 400, stops, len(text))
         bodies.append((bs, end))
-    if before.endswith(".") and KW.search(f1(intro_sent)):
+    if re.search(r"[.:]$", before) and KW.search(f1(intro_sent)):
+        if len(run) < 2:
+            return []
         # numbered areas, each maybe followed by a description
         out = []
         for bs, end in bodies:
             e = _item_end(text, bs, end, known)
-            body = text[bs:e].strip()
+            body = re.sub(r"(?:,|\s+och|\s+samt)$", "", text[bs:e].strip())  # "… 4) a och 5) b"
             if _looks_like_area(body):
                 out.append(Area(clean_area(body), [(bs, bs + len(body))]))
         return out
@@ -481,7 +496,8 @@ def _flat_numbered(text: str, at: int, known: tuple[str, ...] = ()) -> list[Area
         return []
     heading = text[heading_start:at].strip()
     intro = text[max(0, heading_start - 300):heading_start]
-    if not _is_heading_like(heading) or not (KW.search(f1(intro)) or GOAL_KW.search(f1(intro)) or re.search(r"\.\s*$", intro)):
+    chained = 0 <= heading_start - last_goal_end <= 2   # right after the previous area's goals
+    if not _is_heading_like(heading) or not (KW.search(f1(intro)) or GOAL_KW.search(f1(intro)) or chained):
         return []
     goals = []
     for bs, end in bodies:
@@ -514,7 +530,8 @@ def find(ctx: Context) -> list[Area]:
     text = ctx.text
     if is_flattened(text):
         prose = find_in_prose(text)
-        found = find_flattened(text, tuple(a.text for a in prose)) + prose
+        stops = tuple(s.heading_start for s in ctx.sections if s.heading_start >= 0)
+        found = find_flattened(text, tuple(a.text for a in prose), stops) + prose
     else:
         found = find_in_lists(text) + find_in_tables(text) + find_in_columns(text) + find_in_prose(text)
     return _merge(found)
