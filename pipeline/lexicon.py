@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-WORD, BEGIN, MIDDLE, END, PROPER = 1, 2, 4, 8, 16
+WORD, BEGIN, MIDDLE, END, PROPER, STEM = 1, 2, 4, 8, 16, 32
 MODEL = Path(__file__).resolve().parents[1] / "models" / "lexicon" / "forms.tsv.gz"
 
 _FOLD = str.maketrans({"å": "a", "ä": "a", "ö": "o", "é": "e", "à": "a", "ü": "u"})

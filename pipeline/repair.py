@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Optional
 
-from .lexicon import BEGIN, END, MIDDLE, PROPER, WORD, lexicon, skeleton
+from .lexicon import BEGIN, END, MIDDLE, PROPER, STEM, WORD, lexicon, skeleton
 from .textmap import REPAIRED, MappedText, TextBuilder
 
 # ---------------------------------------------------------------- tokens and protection
@@ -52,8 +52,11 @@ def _wordlike(tok: str) -> bool:
     codes such as "E4", "A3" or "Kf2019" are not words."""
     if not any(c.isalpha() for c in tok) or "_" in tok:
         return False
+    if 3 <= len(tok) <= 4 and not any(c in "aeiouyåäöéAEIOUYÅÄÖÉ6&§4" for c in tok):
+        return False    # no vowel: an abbreviation ("Dnr", "tfn", "st")
     digits = [c for c in tok if c.isdigit()]
-    return not digits or (all(c in "61" for c in digits) and not tok[:1].isupper() and len(tok) - len(digits) >= 2)
+    return not digits or (all(c in "614" for c in digits) and len(tok) - len(digits) >= 1
+                          and tok[:1] != "1" and len(tok) >= 2)
 SWEDISH_DOTS = set("åäöÅÄÖ")
 
 
@@ -239,14 +242,16 @@ SUBS: dict[str, list[tuple[str, float]]] = {
     "é": [("A", 0.4), ("O", 0.4), ("e", 0.6)],
     "è": [("A", 0.6), ("O", 0.8), ("e", 0.6)],
     "á": [("A", 0.4)], "à": [("A", 0.4)], "ó": [("O", 0.4)], "ò": [("O", 0.4)],
-    "&": [("A", 0.2)], "6": [("O", 0.1)], "§": [("O", 0.3)], "{": [("f", 0.8)],
+    "&": [("A", 0.2)], "6": [("O", 0.1)], "4": [("A", 0.6)], "§": [("O", 0.3)], "{": [("f", 0.8)],
     "1": [("i", 0.8), ("l", 1.2)], "|": [("l", 0.8), ("i", 1.0)],
     "n": [("i", 2.4)], "m": [("rn", 1.8)], "e": [("a", 2.4)],
 }
 # two OCR characters for one dotted letter ("striacker", "féar", "tjdnsteutlaitande")
 PAIRS: dict[str, list[tuple[str, float]]] = {
+    "6é": [("O", 0.1)], "é6": [("O", 0.1)], "oé": [("O", 0.5)], "éo": [("O", 0.5)],
+    "6o": [("O", 0.3)], "dé": [("O", 0.4)],
     "ia": [("A", 0.9)], "éa": [("A", 0.3)], "ai": [("A", 1.0)], "éi": [("A", 0.3)],
-    "id": [("A", 1.2)], "da": [("A", 1.2)], "éd": [("A", 1.2)], "rn": [("m", 1.8)], "ii": [("A", 1.4), ("u", 1.8)],
+    "id": [("A", 1.2)], "da": [("A", 1.2)], "éd": [("A", 1.2), ("O", 1.2)], "rn": [("m", 1.8)], "ii": [("A", 1.4), ("u", 1.8)],
 }
 DROP_COST = 1.6     # a lost ö/å/ä: insert 'O' or 'A'
 MAX_COST = 3.4
@@ -394,20 +399,34 @@ def fix_word(tok: str, prefix_ok: bool = False) -> Optional[tuple[str, float]]:
 
 
 # är/år: what stands before "år" (quantities, "per", "i") — otherwise "är"
-_YEAR_LEFT = {"per", "varje", "ett", "i", "förra", "nästa", "detta", "samma", "två", "tre",
+_YEAR_LEFT = {"per", "varje", "ett", "i", "förra", "nästa", "samma", "två", "tre",
               "fyra", "fem", "sex", "sju", "åtta", "nio", "tio", "många", "några", "flera",
               "under", "efter", "inom", "senaste", "första", "andra", "tredje", "fjärde",
-              "femte", "vart", "var", "om", "hela", "halvt", "nytt", "gott", "kommande",
+              "femte", "vart", "hela", "halvt", "nytt", "gott", "kommande",
               "föregående", "innevarande", "budgetåret", "tolv", "tjugo", "femtio", "hundra"}
+_INF_MARK = {"att", "ska", "skall", "kan", "kunna", "bör", "måste", "vill", "får", "skulle", "kommer"}
 _ONE_NOT_I = {"bilaga", "bilagor", "punkt", "nr", "kap", "kapitel", "sida", "sid", "s",
               "paragraf", "steg", "fas", "etapp", "klockan", "kl", "version", "alternativ",
               "del", "avsnitt", "tabell", "figur", "grupp", "område", "zon", "nivå", "bild"}
 
 
-def fix_context(low: str, prev: str, nxt: str) -> Optional[str]:
-    """The readings only neighbours decide (prev/nxt are repaired, lower-case)."""
+def fix_context(low: str, prev: str, nxt: str, prev2: str = "") -> Optional[str]:
+    """The readings only neighbours decide (prev/nxt are repaired, lower-case; prev2 is
+    the word before prev)."""
+    lex = lexicon()
+    if prev in ("och", "eller") and prev2.endswith("a") and lex.roles.get(prev2, 0) & STEM \
+            and lex.roles.get(prev2, 0) & WORD:
+        prev = "att"    # "utveckla och stärka": a second infinitive
     if low in ("är", "år"):
         return "år" if (prev in _YEAR_LEFT or prev.isdigit() or nxt.isdigit()) else "är"
+    if prev in _INF_MARK:
+        # after "att", "ska", "kan" … a verb: the headword infinitive ("att stärka", not "starka")
+        lex = lexicon()
+        twins = [f for f in lex.by_skeleton.get(skeleton(low), ()) if f != low and f.endswith("a")]
+        if (not lex.roles.get(low, 0) & STEM) and low.endswith("a"):
+            heads = [f for f in twins if lex.roles[f] & STEM]
+            if len(heads) == 1:
+                return heads[0]
     if low in ("bor", "bör"):
         # "bör kunna", "bör avspeglas" (an infinitive follows) vs "bor i Stockholm"
         return "bör" if nxt.endswith(("a", "as")) and len(nxt) > 2 else low
@@ -450,18 +469,22 @@ def repair_text(text: str, damaged: bool, ocr: bool = False) -> list[Change]:
         while pi < len(prot) and prot[pi][1] <= s:
             pi += 1
         if pi < len(prot) and prot[pi][0] < e and tok != "1":
-            out_words.append(tok.lower())
+            out_words.append(tok)
             continue
-        prev = out_words[-1] if out_words else ""
+        prev_cased = out_words[-1] if out_words else ""
+        prev = prev_cased.lower()
         nxt_tok = toks[idx + 1].group(0).lower() if idx + 1 < len(toks) else ""
         new, conf, fixer = tok, 1.0, ""
         if tok == "1":
             # a lone "1" between words is "i": "brottslighet 1 staden"
             before = text[max(0, s - 2):s]
             after = text[e:e + 2]
-            if (before.endswith(" ") and after[:1] == " " and after[1:2].isalpha()
+            if (before[-1:].isspace() and after[:1].isspace() and after[1:2].isalpha()
                     and prev.isalpha() and prev not in _ONE_NOT_I and not _sentence_start(text, s)):
                 new, conf, fixer = "i", 0.8, "ocr-context"
+        elif tok in ("|", "l") and _sentence_start(text, s) and text[e:e + 1] == " " and \
+                text[e + 1:e + 2].islower():
+            new, conf, fixer = "I", 0.8, "ocr-context"     # "| staden" at a sentence start
         elif (not _wordlike(tok) or _is_abbrev(text, s, e) or (tok.isupper() and len(tok) <= 3)
               or len(tok) == 1):
             pass
@@ -475,20 +498,21 @@ def repair_text(text: str, damaged: bool, ocr: bool = False) -> list[Change]:
             if r is not None:
                 low, conf = r
                 fixer = "ocr-confusion"
-            ctx = fix_context(low, prev, nxt_tok)
+            ctx = fix_context(low, prev, nxt_tok, out_words[-2].lower() if len(out_words) > 1 else "")
             if ctx is not None and ctx != low:
                 low, conf, fixer = ctx, 0.75, "ocr-context"
             if low != new.lower():
                 lex = lexicon()
                 rep = apply_case(new, low)
-                # mid-sentence "Overldmnar": the capital was a misread ö, not a name
+                # "ledningen Aven", "Trafiknämnden Overlämnar": English OCR reads a
+                # lower-case ä/ö as a capital; after a lower-case word mid-sentence it is one
                 if (rep[:1] in "ÖÅÄ" and not new.isupper() and not _sentence_start(text, s)
-                        and not lex.roles.get(low, 0) & PROPER):
+                        and prev_cased[:1].islower() and not lex.roles.get(low, 0) & PROPER):
                     rep = low
                 new = rep
         if new != tok:
             changes.append(Change(s, e, tok, new, conf, fixer))
-        out_words.append(new.lower())
+        out_words.append(new)
     return changes
 
 

@@ -6,7 +6,7 @@ line per lower-cased word form: `form<TAB>roles<TAB>zipf*100`.
 
 roles is a bit set (see pipeline/lexicon.py): WORD (stands alone), BEGIN / MIDDLE / END
 (may be that part of a compound, from the dictionary's COMPOUNDBEGIN/MIDDLE/END flags),
-PROPER (the dictionary writes it capitalised).
+PROPER (the dictionary writes it capitalised), STEM (a headword of the .dic).
 Forms are expanded from the .dic stems with the .aff suffix rules (the Swedish
 dictionary has no prefixes and only compound flags as continuation flags). Frequencies
 come from wordfreq; wordfreq words missing from Hunspell are kept with roles=0, so the
@@ -22,7 +22,7 @@ import gzip
 import re
 from pathlib import Path
 
-WORD, BEGIN, MIDDLE, END, PROPER = 1, 2, 4, 8, 16
+WORD, BEGIN, MIDDLE, END, PROPER, STEM = 1, 2, 4, 8, 16, 32
 
 
 def parse_aff(path: Path) -> tuple[dict, dict]:
@@ -78,7 +78,8 @@ def expand(dic: Path, aff: Path) -> dict[str, int]:
         word = word.strip()
         if not word or forbid in flags:
             continue
-        add(word, roles_of(flags))
+        # STEM: a dictionary headword (for verbs, the infinitive: "stärka", not "starka")
+        add(word, roles_of(flags) | (STEM if roles_of(flags) & WORD else 0))
         # a suffixed form may end a compound when the stem may (hunspell's rule);
         # it may begin/middle one only if the suffix's continuation flags say so
         end_ok = END if ce in flags else 0
