@@ -238,7 +238,7 @@ def _split(marked: str, lex, memo: dict, depth: int, prefix_ok: bool) -> Optiona
 # that must have been dotted. Weights from English-OCR'd Swedish scans (issue 5).
 SUBS: dict[str, list[tuple[str, float]]] = {
     "d": [("A", 1.0), ("O", 1.3)],
-    "i": [("A", 1.4), ("t", 1.8), ("l", 2.0)],
+    "i": [("A", 1.4), ("t", 1.8), ("l", 2.0), ("O", 2.0)],
     "é": [("A", 0.4), ("O", 0.4), ("e", 0.6)],
     "è": [("A", 0.6), ("O", 0.8), ("e", 0.6)],
     "á": [("A", 0.4)], "à": [("A", 0.4)], "ó": [("O", 0.4)], "ò": [("O", 0.4)],
@@ -249,7 +249,7 @@ SUBS: dict[str, list[tuple[str, float]]] = {
 # two OCR characters for one dotted letter ("striacker", "féar", "tjdnsteutlaitande")
 PAIRS: dict[str, list[tuple[str, float]]] = {
     "6é": [("O", 0.1)], "é6": [("O", 0.1)], "oé": [("O", 0.5)], "éo": [("O", 0.5)],
-    "6o": [("O", 0.3)], "dé": [("O", 0.4)],
+    "6o": [("O", 0.3)], "dé": [("O", 0.4)], "6g": [("O", 0.4)],
     "ia": [("A", 0.9)], "éa": [("A", 0.3)], "ai": [("A", 1.0)], "éi": [("A", 0.3)],
     "id": [("A", 1.2)], "da": [("A", 1.2)], "éd": [("A", 1.2), ("O", 1.2)], "rn": [("m", 1.8)], "ii": [("A", 1.4), ("u", 1.8)],
 }
@@ -498,7 +498,9 @@ def repair_text(text: str, damaged: bool, ocr: bool = False) -> list[Change]:
             if r is not None:
                 low, conf = r
                 fixer = "ocr-confusion"
-            ctx = fix_context(low, prev, nxt_tok, out_words[-2].lower() if len(out_words) > 1 else "")
+            # a numbered list item ("1. Stärka stadens förmåga …") states goals as infinitives
+            p_ctx = "att" if re.search(r"(?:^|\n)\s*\d{1,2}[.)]\s+$", text[max(0, s - 8):s]) else prev
+            ctx = fix_context(low, p_ctx, nxt_tok, out_words[-2].lower() if len(out_words) > 1 else "")
             if ctx is not None and ctx != low:
                 low, conf, fixer = ctx, 0.75, "ocr-context"
             if low != new.lower():

@@ -165,16 +165,12 @@ def _aligned(ocr: list[str], clean: list[str]):
                 yield i1 + k, clean[j1 + k]
 
 
-@pytest.mark.parametrize("stem", CLEAN_SEEDS)
-def test_eng_ocr_damage_restored_and_no_correct_word_broken(stem):
+def _eng_pair_counts(stem):
     path = PAIRS / f"{stem}.eng.txt"
-    if not path.exists():
-        pytest.skip("run scripts/make_ocr_pairs.py")
     ocr_text = path.read_text(encoding="utf-8")
     clean = words((CORPUS / f"{stem}.txt").read_text(encoding="utf-8"))
     doc = ingest.read(path)
-    mt = ingest.to_mapped(doc)
-    out, _ = repair_document(doc, mt)
+    out, _ = repair_document(doc, ingest.to_mapped(doc))
     ocr_w, rep_w = words(ocr_text), words(out.text)
     assert len(ocr_w) == len(rep_w)
     damaged = restored = broken = 0
@@ -194,10 +190,23 @@ def test_eng_ocr_damage_restored_and_no_correct_word_broken(stem):
                 bad.append((ocr_w[i], rep_w[i], truth))
         elif rep_w[i] != truth:
             broken += 1
-            bad.append((ocr_w[i], rep_w[i], truth))
-    assert damaged > 20
-    assert broken == 0, bad
-    assert restored / damaged >= 0.97, (restored, damaged, bad)
+            bad.append(("BROKEN", ocr_w[i], rep_w[i], truth))
+    return damaged, restored, broken, bad
+
+
+def test_eng_ocr_damage_restored_and_no_correct_word_broken():
+    """Real Tesseract `eng` OCR of the rendered clean seeds: >= 97% of the damaged words
+    restored over the four documents, and no correct word changed."""
+    if not all((PAIRS / f"{stem}.eng.txt").exists() for stem in CLEAN_SEEDS):
+        pytest.skip("run scripts/make_ocr_pairs.py")
+    damaged = restored = 0
+    for stem in CLEAN_SEEDS:
+        d, r, broken, bad = _eng_pair_counts(stem)
+        assert d > 50 and broken == 0, (stem, bad)
+        assert r / d >= 0.93, (stem, r, d, bad)
+        damaged += d
+        restored += r
+    assert restored / damaged >= 0.97, (restored, damaged)
 
 
 @pytest.mark.parametrize("stem", CLEAN_SEEDS)
