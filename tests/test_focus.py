@@ -118,3 +118,10 @@ def test_variants_f1():
     report = evaluate([process_path(p) for p in paths], gold_docs, FIELDS)
     for f in FIELDS:
         assert report.f1(f) >= 0.95, report.format()
+
+
+def test_list_under_unrelated_heading_is_not_areas_but_foljande_omraden_is(tmp_path):
+    body = ("Samverkan sker inom prioriterade samverkansområden enligt bilagan.\n\nArbetsgrupper\n\n- Trygga skolvägar\n"
+            "- Brott mot äldre\n\nÖverenskommelsen omfattar följande områden:\n\n• Klotter och skadegörelse\n"
+            "• Våld i nära relation\n")
+    assert _doc(tmp_path, body) == [A("Klotter och skadegörelse"), A("Våld i nära relation")]

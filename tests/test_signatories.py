@@ -124,3 +124,12 @@ def test_variants_f1():
     report = evaluate([process_path(p) for p in paths], gold_docs, FIELDS)
     for f in FIELDS:
         assert report.f1(f) >= 0.95, report.format()
+
+
+def test_name_comma_title_and_title_comma_organisation(tmp_path):
+    rec = process_path(_doc(tmp_path, HEAD + "Greta Alm, stadsdelsdirektör\n\nBo Ek\nAvdelningschef, Bromma "
+                                       "stadsdelsförvaltning\n\nBilagor\n\n1. Bilaga"))
+    assert sigs(rec) == [
+        {"name": "Greta Alm", "title": "stadsdelsdirektör", "signed_date": None},
+        {"name": "Bo Ek", "title": "Avdelningschef", "signed_date": None},
+    ]

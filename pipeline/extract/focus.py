@@ -45,7 +45,8 @@ def f1(s: str) -> str:
 
 # words that say "areas" (folded); "stadsdelsområde", "ansvarsområde" are not among them
 KW = re.compile(r"(?:fokus|samverkans|insats|mal|prioriterade |prioriterat |utvecklings)omrad\w*|"
-                r"prioriterade (?:utmaningar|fragor)|prioriteringar\w*|kategori\w*")
+                r"prioriterade (?:utmaningar|fragor)|prioriteringar\w*|kategori\w*|"
+                r"\b(?:foljande|dessa|tva|tre|fyra|fem|sex|sju|atta) (?:\w+ )?omrad(?:e|en|ena)\b")
 GOAL_KW = re.compile(r"\bmal(?:en|et)?\b|matbara|delmal")
 BULLET = re.compile(r"^[ \t]*(?:[-•–*▪◦·])[ \t]+")
 NUMBER = re.compile(r"^[ \t]*(\d{1,2})(?:[.)]|(?=[ \t]+[A-ZÅÄÖ]))[ \t]+")
@@ -182,8 +183,8 @@ def find_in_lists(text: str) -> list[Area]:
         goal_chain = False
         # a list of areas after an introduction (line or heading + paragraph) that names them
         context = [x.text for x in (p, pp) if x is not None and _item(x) is None]
-        if p is not None and p.text.endswith(":") and not KW.search(f1(p.text)):
-            continue  # the introduction says the list is about something else
+        if p is not None and (p.text.endswith(":") or _is_heading_like(p.text)) and not KW.search(f1(p.text)):
+            continue  # the introduction or heading says the list is about something else
         if not any(KW.search(f1(c)) for c in context[:2]):
             continue
         if p is not None and heading_kind(p.text) in ("decision", "attachments"):

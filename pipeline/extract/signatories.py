@@ -6,7 +6,7 @@ skipped by that label):
   "Stadsdelsdirektör"), side by side ("Gunilla D Anna W O" / "tf stadsdelsdirektör tf
   avdelningschef": as many people as titles, the name run split before given names),
   or run together on one line as in flattened text ("Karin N Stadsdelsdirektör Lisbeth R
-  Avdelningschef");
+  Avdelningschef"); also "Name, title" as a line of its own and "Title, organisation";
 - the digital attestation table ("Detta dokument har godkänts digitalt av följande
   personer: Namn Datum / Toni X, Stadsdelsdirektör 2023-09-06"), which gives the date.
 
@@ -16,7 +16,8 @@ both. The name as written in the attestation table wins, since the table is gene
 from the signer's own account; the title as written in the signature block wins (the
 brief's convention), the table's title is used only for people absent from the blocks.
 People named only in running text are never signatories: a name must stand directly
-before a title.
+before a title, not after "och", "av", "Handläggare" …, and "Name, title," inside a line
+is prose.
 
 Given names come from models/names/given.txt (built by scripts/build_names.py).
 """
@@ -173,9 +174,29 @@ def _split_names(toks: list[Tok], k: int) -> Optional[list[list[Tok]]]:
 def _name_run_before(toks: list[Tok], i: int) -> list[Tok]:
     """Name tokens directly before toks[i] (stopping at punctuation, lower case, a title)."""
     j = i
+    if j > 0 and toks[j - 1].text.endswith(","):   # "Anna Svensson, stadsdelsdirektör"
+        if not _is_name_token(Tok(toks[j - 1].bare, 0, 0)):
+            return []
+        j -= 1
     while j > 0 and _is_name_token(toks[j - 1]) and i - j < 12:
         j -= 1
     return toks[j:i]
+
+
+_PROSE_BEFORE = {"och", "samt", "av", "med", "till", "att", "som", "från", "för", "enligt", "där", "när", "eller",
+                 "hos", "vår", "vår", "er", "om", "mellan", "via", "kontakta", "tillsammans"}
+
+
+def _in_prose(toks: list[Tok], first: int, end: int) -> bool:
+    """A name + title inside running text ("… och Lars Holm, avdelningschef, har …") or
+    the case officer under "Handläggare": not a signature."""
+    prev = toks[first - 1].bare.lower() if first > 0 else ""
+    if prev in _PROSE_BEFORE or _OFFICER_LABEL.match(fold(prev)):
+        return True
+    # "Name, title" is a signature only as a line of its own (start and end of the line)
+    if toks[end - 1].text.endswith(",") or any(t.text.endswith(",") for t in toks[first:end - 1]):
+        return first > 0 or end < len(toks)
+    return False
 
 
 def _people(ctx: Context, names: list[Tok], titles: list[list[Tok]]) -> list[Person]:
@@ -217,7 +238,8 @@ def _block_people(ctx: Context, start: int, end: int) -> list[Person]:
         if li + 1 < len(lines) and all(_is_name_token(t) for t in toks) and li not in used:
             ntoks = _tokens(text, *lines[li + 1])
             ts = _titles(ntoks, 0)
-            if ts and ts[-1][1] == len(ntoks):
+            # the title line holds titles only, or one title then ", organisation"
+            if ts and (ts[-1][1] == len(ntoks) or ntoks[ts[-1][1] - 1].text.endswith(",")):
                 people = _people(ctx, toks, [ntoks[a:b] for a, b in ts])
                 if people:
                     found.extend(people)
@@ -233,7 +255,7 @@ def _block_people(ctx: Context, start: int, end: int) -> list[Person]:
                 i += 1
                 continue
             names = _name_run_before(toks, i)
-            if names and not (i - len(names) > 0 and _OFFICER_LABEL.match(fold(toks[i - len(names) - 1].bare))):
+            if names and not _in_prose(toks, i - len(names), ts[-1][1]):
                 found.extend(_people(ctx, names, [toks[a:b] for a, b in ts]))
             i = ts[-1][1]
     return found
