@@ -97,6 +97,15 @@ def evaluate(gold_dir, target, fields, min_f1, as_json):
 
 
 @main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--diff", is_flag=True, help="Show the changes (unified diff and audit trail) instead of the text.")
+def repair(path, diff):
+    """Repair OCR-damaged Swedish characters in FILE and print the text."""
+    from .repair import cli_repair
+    sys.exit(cli_repair(path, diff))
+
+
+@main.command()
 def schema():
     """Print the record's JSON Schema."""
     import json

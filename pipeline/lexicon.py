@@ -45,8 +45,8 @@ class Lexicon:
 
 def load(path: Path = MODEL) -> Lexicon:
     if not path.exists():
-        raise FileNotFoundError(f"{path}: lexicon model missing; run `make models` "
-                                "(scripts/build_lexicon.py)")
+        raise FileNotFoundError(f"{path}: lexicon model missing; build it with "
+                                "scripts/build_lexicon.py")
     lex = Lexicon()
     roles, zipf, by_skel = lex.roles, lex.zipf, lex.by_skeleton
     with gzip.open(path, "rt", encoding="utf-8") as f:

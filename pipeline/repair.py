@@ -603,3 +603,33 @@ def repair_document(doc, mt: MappedText) -> tuple[MappedText, list[str]]:
     if changes:
         warnings.append(f"repair: {len(changes)} words repaired")
     return _apply(mt, changes), warnings
+
+
+def cli_repair(path, diff: bool = False) -> int:
+    """`remiss repair FILE [--diff]`: print the repaired text, or a unified diff of the
+    changes followed by the audit trail. Returns the exit code."""
+    import difflib
+    import sys
+
+    from . import ingest, layout
+
+    try:
+        doc = ingest.read(path)
+    except ingest.IngestError as e:
+        print(f"remiss repair: {e}", file=sys.stderr)
+        return 1
+    mt = layout.clean(doc, ingest.to_mapped(doc))
+    before = mt.text
+    out, warnings = repair_document(doc, mt)
+    if not diff:
+        sys.stdout.write(out.text if out.text.endswith("\n") else out.text + "\n")
+    else:
+        sys.stdout.writelines(difflib.unified_diff(
+            before.splitlines(keepends=True), out.text.splitlines(keepends=True),
+            fromfile=f"{path} (as read)", tofile=f"{path} (repaired)", n=0))
+        for c in doc.repairs:
+            print(f"# page {c.page} @{c.start}-{c.end}: {c.original} -> {c.replacement} "
+                  f"({c.confidence:.2f}, {c.fixer})")
+    for w in warnings:
+        print(w, file=sys.stderr)
+    return 0

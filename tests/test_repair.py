@@ -271,3 +271,24 @@ def test_seed_002_record_fields_after_repair():
         got = [{k: item.get(k) for k in want} for item, want in zip(rec[field], gold[field])]
         assert len(rec[field]) == len(gold[field]) and got == gold[field], field
     assert len(rec["repairs"]) > 250
+
+
+# ------------------------------------------------------------------ command line
+
+def test_cli_repair_prints_text_and_diff(tmp_path):
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+
+    runner = CliRunner()
+    res = runner.invoke(main, ["repair", str(SEED_002)])
+    assert res.exit_code == 0
+    assert "1. Trafiknämnden överlämnar kontorets tjänsteutlåtande som svar på remissen." in res.stdout
+    res = runner.invoke(main, ["repair", str(SEED_002), "--diff"])
+    assert res.exit_code == 0
+    assert "-Forslag till beslut\n+Förslag till beslut\n" in res.stdout
+    assert "dverldmnar -> överlämnar" in res.stdout
+    clean = runner.invoke(main, ["repair", str(CORPUS / f"{CLEAN_SEEDS[0]}.txt"), "--diff"])
+    assert clean.exit_code == 0 and clean.stdout == ""
+    missing = runner.invoke(main, ["repair", str(tmp_path / "nope.txt")])
+    assert missing.exit_code == 1 and "no such file" in missing.stderr
