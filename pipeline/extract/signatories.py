@@ -2,16 +2,16 @@
 
 Two places are read, anywhere in the text (the case officer under "Handläggare" is
 skipped by that label):
-- signature blocks: a line of names over a line of titles. Stacked ("Toni X" /
-  "Stadsdelsdirektör"), side by side ("Gunilla D Anna W O" / "tf stadsdelsdirektör tf
+- signature blocks: a line of names over a line of titles. Stacked ("Eva L" /
+  "Stadsdelsdirektör"), side by side ("Eva L Per Olof E" / "tf stadsdelsdirektör tf
   avdelningschef": as many people as titles, the name run split before given names),
   or run together on one line as in flattened text ("Karin N Stadsdelsdirektör Lisbeth R
   Avdelningschef"); also "Name, title" as a line of its own and "Title, organisation";
 - the digital attestation table ("Detta dokument har godkänts digitalt av följande
-  personer: Namn Datum / Toni X, Stadsdelsdirektör 2023-09-06"), which gives the date.
+  personer: Namn Datum / Eva L, Stadsdelsdirektör 2023-09-06"), which gives the date.
 
-A person found in both (names compared folded, fuzzily, so "Jenny Bejker" in the block
-and "Jenny Beijker" in the table are one person) is one signatory with the evidence of
+A person found in both (names compared folded, fuzzily, so "Eva Lindkvist" in the block
+and "Eva Lindqvist" in the table are one person) is one signatory with the evidence of
 both. The name as written in the attestation table wins, since the table is generated
 from the signer's own account; the title as written in the signature block wins (the
 brief's convention), the table's title is used only for people absent from the blocks.
@@ -273,7 +273,7 @@ def _table_people(ctx: Context) -> tuple[list[Person], list[Span]]:
     people, spans = [], []
     for r in _TABLE_ROW.finditer(text, m.end()):
         toks = [t for t in _tokens(text, r.start("name"), r.end("name"))]
-        # drop table headings / leading words before the first given name ("Namn Datum Toni X")
+        # drop table headings / leading words before the first given name ("Namn Datum Eva L")
         while len(toks) > 2 and not is_given(toks[0].text):
             toks = toks[1:]
         if not toks or not all(_is_name_token(t) for t in toks):
