@@ -31,6 +31,7 @@ class Lexicon:
     roles: dict[str, int] = field(default_factory=dict)    # form -> role bits (0: frequency only)
     zipf: dict[str, float] = field(default_factory=dict)   # form -> wordfreq zipf (0 if unknown)
     by_skeleton: dict[str, list[str]] = field(default_factory=dict)  # skeleton -> forms with roles
+    max_zipf: list[float] = field(default_factory=lambda: [0.0] * 64)  # by word length (search bound)
 
     def is_word(self, w: str) -> bool:
         """A form the dictionary accepts on its own (not only inside compounds)."""
@@ -55,7 +56,10 @@ def load(path: Path = MODEL) -> Lexicon:
             r = int(r)
             roles[form] = r
             if z != "0":
-                zipf[form] = int(z) / 100
+                zf = zipf[form] = int(z) / 100
+                n = min(len(form), 63)
+                if r and zf > lex.max_zipf[n]:
+                    lex.max_zipf[n] = zf
             if r:
                 s = form.translate(_FOLD)
                 lst = by_skel.get(s)

@@ -314,15 +314,18 @@ def candidates(word: str, prefix_ok: bool = False) -> tuple[Candidate, ...]:
     memo: dict = {}
     best: dict[str, Candidate] = {}
     top = -99.0
+    # the best lexical score any word near this length gets (1.5: floor of listed words)
+    mz = lex.max_zipf
+    bound = max(1.5, max(mz[max(0, len(word) - 3):min(63, len(word) + 3)]))
     for marked, cost in variants(word):
-        if top - 1.6 * cost > 8.0:   # cheaper variants already won; nothing can catch up
+        if bound - 1.6 * cost < top - 0.5:   # cheaper readings already won; none can catch up
             break
         a = _analyze(marked, lex, memo, prefix_ok)
         if a is None:
             continue
         form, lexscore, _ = a
         c = Candidate(form, cost, lexscore)
-        top = max(top, c.score + 1.6 * cost - 1.6 * cost)
+        top = max(top, c.score)
         if form not in best or c.score > best[form].score:
             best[form] = c
     return tuple(sorted(best.values(), key=lambda c: -c.score)[:3])
@@ -454,6 +457,28 @@ def _sentence_start(text: str, s: int) -> bool:
     return text[i] in ".:!?•-–"
 
 
+# a numbered list item ("1. Stärka stadens förmåga …") states goals as infinitives
+_LIST_ITEM = re.compile(r"(?:^|\n)\s*\d{1,2}[.)]\s+$")
+_CONTEXT_WORDS = {"är", "år", "bor", "bör"}
+_CONTEXT_PREV = _INF_MARK | {"och", "eller"}
+
+
+@lru_cache(maxsize=200_000)
+def _decide(tok: str, prefix_ok: bool) -> tuple[str, str, float, str]:
+    """Context-free part of a word's repair (cached per process): (word with casing
+    fixed, repaired lower-case reading, confidence, fixer)."""
+    new, conf, fixer = tok, 1.0, ""
+    cased = fix_casing(tok)
+    if cased != tok:
+        new, conf, fixer = cased, 0.9, "casing"
+    r = fix_word(new, prefix_ok)
+    low = new.lower()
+    if r is not None:
+        low, conf = r
+        fixer = "ocr-confusion"
+    return new, low, conf, fixer
+
+
 def repair_text(text: str, damaged: bool, ocr: bool = False) -> list[Change]:
     """Changes for one block of text (offsets into `text`)."""
     changes: list[Change] = []
@@ -489,27 +514,20 @@ def repair_text(text: str, damaged: bool, ocr: bool = False) -> list[Change]:
               or len(tok) == 1):
             pass
         else:
-            cased = fix_casing(tok)
-            if cased != tok:
-                new, conf, fixer = cased, 0.9, "casing"
-            prefix_ok = text[e:e + 1] == "-"
-            r = fix_word(new, prefix_ok)
-            low = new.lower()
-            if r is not None:
-                low, conf = r
-                fixer = "ocr-confusion"
-            # a numbered list item ("1. Stärka stadens förmåga …") states goals as infinitives
-            p_ctx = "att" if re.search(r"(?:^|\n)\s*\d{1,2}[.)]\s+$", text[max(0, s - 8):s]) else prev
-            ctx = fix_context(low, p_ctx, nxt_tok, out_words[-2].lower() if len(out_words) > 1 else "")
-            if ctx is not None and ctx != low:
-                low, conf, fixer = ctx, 0.75, "ocr-context"
+            new, low, conf, fixer = _decide(tok, text[e:e + 1] == "-")
+            # context only for the few readings neighbours decide
+            list_item = text[s - 2:s] in (". ", ") ") and _LIST_ITEM.search(text[max(0, s - 8):s])
+            if low in _CONTEXT_WORDS or prev in _CONTEXT_PREV or list_item:
+                ctx = fix_context(low, "att" if list_item else prev, nxt_tok,
+                                  out_words[-2].lower() if len(out_words) > 1 else "")
+                if ctx is not None and ctx != low:
+                    low, conf, fixer = ctx, 0.75, "ocr-context"
             if low != new.lower():
-                lex = lexicon()
                 rep = apply_case(new, low)
                 # "ledningen Aven", "Trafiknämnden Overlämnar": English OCR reads a
                 # lower-case ä/ö as a capital; after a lower-case word mid-sentence it is one
                 if (rep[:1] in "ÖÅÄ" and not new.isupper() and not _sentence_start(text, s)
-                        and prev_cased[:1].islower() and not lex.roles.get(low, 0) & PROPER):
+                        and prev_cased[:1].islower() and not lexicon().roles.get(low, 0) & PROPER):
                     rep = low
                 new = rep
         if new != tok:
