@@ -35,7 +35,8 @@ PAGE_NUMBER_RX = re.compile(
 # a hyphen that ends a word before a space or a line break; kept before these words
 KEEP_HYPHEN_BEFORE = {"och", "eller", "samt", "respektive", "till", "som", "men", "resp", "&"}
 LIST_ITEM_RX = re.compile(r"^\s*(?:[-•–*▪◦·]\s+|\d{1,2}[.)]\s+|\d{1,2}\s+(?=[A-ZÅÄÖ])|[a-z][.)]\s+)")
-BULLET_RX = re.compile(r"^([ \t]*)[•▪◦●■\uf0b7\uf0a7\uf076\uf0d8]\s*", re.M)
+# bullets, and what OCR reads them as ("»", "«", "»«" followed by a space)
+BULLET_RX = re.compile(r"^([ \t]*)(?:[•▪◦●■\uf0b7\uf0a7\uf076\uf0d8]\s*|[»«]{1,2}\s+)", re.M)
 
 # One line of a letterhead address block.
 ADDRESS_LINE_RX = re.compile(
@@ -84,7 +85,9 @@ RUNNING_ZONE = 4  # lines at the top and at the bottom of a page where headers/f
 
 
 def _line_key(line: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"\d+", "#", line)).strip().lower()
+    """The words of a line (three letters or more): numbers, page counts and the specks
+    OCR reads in a logo ("5 5 Tjänsteutlåtande Sida 2 (4)") do not count."""
+    return " ".join(re.findall(r"[^\W\d_]{3,}", line.lower()))
 
 
 def drop_running_lines(mt: MappedText) -> MappedText:
@@ -109,7 +112,7 @@ def drop_running_lines(mt: MappedText) -> MappedText:
         for key in {k for _, _, k in z}:
             seen[key] = seen.get(key, 0) + 1
     need = max(2, (sum(1 for p in pages if p) + 1) // 2)
-    drop = sorted({(s, e) for z in zones for s, e, k in z if seen[k] >= need and len(k) > 1})
+    drop = sorted({(s, e) for z in zones for s, e, k in z if seen[k] >= need and len(k) >= 3})
     if not drop:
         return mt
     b, pos = TextBuilder(mt), 0
@@ -140,7 +143,9 @@ def split_columns(mt: MappedText) -> MappedText:
         while j < len(lines) and "\t" in text[lines[j][0]:lines[j][1]]:
             j += 1
         block = lines[i:j]
-        cells = [_cells(text, s, e) for s, e in block]
+        # cells without a letter or digit are specks (a stray ":" on a scan), not columns
+        cells = [[c for c in _cells(text, s, e) if c[1] == c[0] or re.search(r"\w", text[c[0]:c[1]])]
+                 for s, e in block]
         if not _is_table(text, cells):
             b.keep(pos, block[0][0])
             ncol = max(len(c) for c in cells)
@@ -208,7 +213,8 @@ def letterhead_spans(text: str) -> list[tuple[int, int]]:
         if k > 0:
             ps, pe = paras[k - 1]
             prev = [l.strip() for l in text[ps:pe].split("\n") if l.strip()]
-            if (len(prev) <= 4 and all(len(l) <= 60 and not l.endswith((".", ":", ";", ",")) for l in prev)
+            if (len(prev) <= 4 and all(len(l) <= 60 and len(l.split()) <= 6 and not l.endswith((":", ";", ","))
+                                       for l in prev)
                     and any(ORG_LINE_RX.search(l) for l in prev) and not any(heading_kind(l) for l in prev)
                     and not text[pe:s].count("\n") > 2):
                 start = ps

@@ -46,6 +46,7 @@ class Box:
     bottom: float
     text: str
     conf: Optional[float] = None
+    ref: Optional[float] = None   # the typical top of the words of a line fragment
 
 
 @dataclass
@@ -64,12 +65,20 @@ def assemble_lines(runs: list[list[Box]], page_width: float) -> str:
     page's left margin gets a leading tab (an empty left column)."""
     frags = []
     for run in runs:
-        run = [b for b in run if b.text.strip()]
+        run = sorted((b for b in run if b.text.strip()), key=lambda b: b.x0)
         if not run:
             continue
-        run.sort(key=lambda b: b.x0)
-        frags.append(Box(min(b.x0 for b in run), min(b.top for b in run), max(b.x1 for b in run),
-                         max(b.bottom for b in run), " ".join(b.text.strip() for b in run)))
+        h = median(b.bottom - b.top for b in run)
+        piece = [run[0]]
+        for b in run[1:] + [None]:
+            if b is not None and b.x0 - piece[-1].x1 <= 1.8 * h:
+                piece.append(b)
+                continue
+            # a wide gap inside a run: side-by-side columns that OCR read as one line
+            frags.append(Box(piece[0].x0, min(p.top for p in piece), piece[-1].x1,
+                             max(p.bottom for p in piece), " ".join(p.text.strip() for p in piece),
+                             ref=median(p.top for p in piece)))
+            piece = [b]
     if not frags:
         return ""
     frags.sort(key=lambda f: (f.top + f.bottom) / 2)
@@ -77,7 +86,7 @@ def assemble_lines(runs: list[list[Box]], page_width: float) -> str:
     for f in frags:
         cur = lines[-1] if lines else None
         if cur is not None:
-            top, bottom = min(b.top for b in cur), max(b.bottom for b in cur)
+            top, bottom = cur[0].top, cur[0].bottom  # the line's first fragment, not the union
             overlap = min(bottom, f.bottom) - max(top, f.top)
             if overlap > 0.5 * min(bottom - top, f.bottom - f.top):
                 cur.append(f)
@@ -86,9 +95,11 @@ def assemble_lines(runs: list[list[Box]], page_width: float) -> str:
     left = min(f.x0 for f in frags)
     heights = [max(b.bottom for b in l) - min(b.top for b in l) for l in lines]
     h = median(heights)
-    tops = [min(b.top for b in l) for l in lines]
-    pitches = [b - a for a, b in zip(tops, tops[1:]) if b > a]
-    pitch = median(pitches) if pitches else 0
+    # paragraph gaps are measured on the typical top of a line's words (accents and short
+    # words move a line's extreme top), against the common line pitch (lower quartile)
+    tops = [median(b.ref for b in l) for l in lines]
+    pitches = sorted(b - a for a, b in zip(tops, tops[1:]) if b > a)
+    pitch = pitches[len(pitches) // 4] if pitches else 0
     texts = []
     for line in lines:
         line.sort(key=lambda b: b.x0)
@@ -101,7 +112,9 @@ def assemble_lines(runs: list[list[Box]], page_width: float) -> str:
     right = max((l[-1].x1 for l, t in zip(lines, texts) if "\t" not in t), default=0)
     out: list[str] = []
     for k, text in enumerate(texts):
-        if k and pitch and tops[k] - tops[k - 1] > 1.35 * pitch:
+        # a larger font has a larger pitch of its own (titles wrapped over two lines)
+        own = 1.2 * (max(b.bottom for b in lines[k - 1]) - min(b.top for b in lines[k - 1])) if k else 0
+        if k and pitch and tops[k] - tops[k - 1] > 1.3 * max(pitch, own):
             out.append("")
         elif k and _wrapped(lines[k - 1], texts[k - 1], lines[k], text, right, h):
             out[-1] += " " + text  # the previous line was full: the word did not fit
@@ -135,22 +148,19 @@ def _tesseract():
     return pytesseract
 
 
-def deskew_angle(img: Image.Image, limit: float = 3.0, step: float = 0.1) -> float:
-    """The rotation (degrees, counter-clockwise) that makes text lines horizontal:
-    the one whose row-ink profile is sharpest."""
+def deskew_angle(img: Image.Image, limit: float = 3.0) -> float:
+    """The rotation (degrees, counter-clockwise) that makes text lines horizontal: the one
+    whose row-ink profile is sharpest; a coarse search in 0.5° steps, then 0.1° steps."""
     import numpy as np
     small = ImageOps.invert(img.convert("L"))
-    scale = 600 / max(small.size)
+    scale = 500 / max(small.size)
     small = small.resize((max(1, int(small.width * scale)), max(1, int(small.height * scale))))
-    best, best_score = 0.0, -1.0
-    n = int(round(limit / step))
-    for k in range(-n, n + 1):
-        a = k * step
+
+    def score(a: float) -> float:
         rows = np.asarray(small.rotate(a, resample=Image.BILINEAR), dtype=np.float32).sum(axis=1)
-        score = float(np.square(np.diff(rows)).sum())
-        if score > best_score:
-            best, best_score = a, score
-    return best
+        return float(np.square(np.diff(rows)).sum())
+    coarse = max((k * 0.5 for k in range(-int(limit * 2), int(limit * 2) + 1)), key=score)
+    return max((coarse + k * 0.1 for k in range(-4, 5)), key=score)
 
 
 def ocr_image(img: Image.Image, dpi: int = DPI) -> OcrPage:
@@ -166,8 +176,8 @@ def ocr_image(img: Image.Image, dpi: int = DPI) -> OcrPage:
     words: list[Box] = []
     for i, txt in enumerate(data["text"]):
         conf = float(data["conf"][i])
-        if conf < 0 or not txt.strip():
-            continue
+        if conf < 0 or not txt.strip() or (conf < 50 and not re.search(r"\w", txt)):
+            continue  # empty boxes, and specks read as punctuation
         b = Box(data["left"][i], data["top"][i], data["left"][i] + data["width"][i],
                 data["top"][i] + data["height"][i], txt, conf)
         words.append(b)

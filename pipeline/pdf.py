@@ -179,6 +179,9 @@ def read_pdf(path: Path, data: bytes, sha256: str, force_ocr: bool = False) -> D
                 raise IngestError(f"{path.name}: page {i + 1} cannot be read ({e})") from None
             finally:
                 page.close()
+            if r.reason and r.reason != "no text layer":
+                warnings.append(f"{path.name}: page {i + 1}: {r.reason}; "
+                                + ("read by OCR" if r.ocr else "kept, OCR found less"))
             if r.ocr:
                 w = low_confidence_warning(path.name, i + 1, r.confidence)
                 if w:

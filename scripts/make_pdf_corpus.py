@@ -299,19 +299,16 @@ def scan_pdf(pdf: bytes, stem: str, grade: str, pages=None) -> bytes:
 
 
 def mixed_pdf(pdf: bytes, stem: str, scanned_page: int = 2) -> bytes:
-    """The born-digital PDF with one page replaced by its moderate scan."""
-    import pypdfium2 as pdfium
-    scan = pdfium.PdfDocument(scan_pdf(pdf, stem, "moderate", pages={scanned_page}))
-    src = pdfium.PdfDocument(pdf)
-    out = pdfium.PdfDocument.new()
-    n = len(src)
-    for i in range(n):
-        if i + 1 == scanned_page:
-            out.import_pages(scan, [0])
-        else:
-            out.import_pages(src, [i])
+    """The born-digital PDF with one page replaced by its moderate scan (pikepdf, with a
+    deterministic file ID so that the file is reproducible)."""
+    import pikepdf
+    scan = pikepdf.open(io.BytesIO(scan_pdf(pdf, stem, "moderate", pages={scanned_page})))
+    src = pikepdf.open(io.BytesIO(pdf))
+    out = pikepdf.new()
+    for i, page in enumerate(src.pages):
+        out.pages.append(scan.pages[0] if i + 1 == scanned_page else page)
     buf = io.BytesIO()
-    out.save(buf)
+    out.save(buf, deterministic_id=True)
     return buf.getvalue()
 
 

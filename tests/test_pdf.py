@@ -1,0 +1,159 @@
+"""PDF ingestion: born-digital PDFs give the same record as the text files, pages are
+routed one by one (text layer or OCR), garbage text layers are caught, errors are one line."""
+import importlib.util
+import io
+import re
+
+import pypdfium2 as pdfium
+import pytest
+from reportlab.lib import pdfencrypt
+from reportlab.pdfgen import canvas
+
+from pipeline import ingest, pdf
+from pipeline.process import process_path
+from tests.conftest import CLEAN_SEEDS, ROOT, seed
+
+PDF_DIR = ROOT / "corpus" / "pdf"
+# everything but what depends on the file itself or on the text's layout
+NOT_COMPARED = {"doc_id", "source", "sections", "provenance", "warnings", "pipeline_version", "repairs", "errors"}
+
+
+def load_corpus_script():
+    spec = importlib.util.spec_from_file_location("make_pdf_corpus", ROOT / "scripts" / "make_pdf_corpus.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def extracted(record) -> dict:
+    """The record's extracted fields (whatever the extractors fill today)."""
+    d = record.model_dump(mode="json", by_alias=True)
+    return {k: v for k, v in d.items() if k not in NOT_COMPARED}
+
+
+def pdf_of(txt):
+    return PDF_DIR / f"{txt.stem}.pdf"
+
+
+@pytest.mark.parametrize("txt", CLEAN_SEEDS, ids=lambda p: p.name[:3])
+def test_born_digital_pdf_gives_the_text_file_record(txt):
+    from_txt = process_path(txt)
+    from_pdf = process_path(pdf_of(txt))
+    assert not from_pdf.errors
+    assert extracted(from_pdf) == extracted(from_txt)
+    assert from_pdf.source.format == "pdf"
+    assert from_pdf.source.pages == len(pdfium.PdfDocument(str(pdf_of(txt))))
+    assert from_pdf.source.ocr_pages == []
+
+
+def test_committed_corpus_is_what_the_script_makes():
+    mod = load_corpus_script()
+    for txt in CLEAN_SEEDS:
+        assert mod.render_pdf(txt.read_text(encoding="utf-8"), txt.stem) == pdf_of(txt).read_bytes(), txt.name
+
+
+def test_pages_and_provenance_point_into_the_raw_text():
+    doc = ingest.read(pdf_of(seed("000")))
+    assert doc.raw.split("\f") == [doc.raw[p.start:p.end] for p in doc.pages]
+    assert [p.number for p in doc.pages] == [1, 2, 3, 4]
+    rec = process_path(pdf_of(seed("000")))
+    squash = lambda s: re.sub(r"\s+", " ", s).strip()  # noqa: E731
+    for path, evs in rec.provenance.items():
+        for ev in evs:
+            page = doc.pages[ev.page - 1]
+            assert page.start <= ev.start <= page.end, path
+            if not path.startswith("sections"):  # a section may run over a page break
+                assert ev.end <= page.end + 1, path
+                # a value from one column of a two-column block spans the other column's
+                # text in the raw page; every word of it is inside its raw span
+                raw = doc.raw[ev.start:ev.end]
+                assert all(w in raw for w in ev.text.split()), path
+    # the attestation table is on the last page, the case officer on the first
+    first = [e for evs in rec.provenance.values() for e in evs if "Catarina Klockerud" in e.text]
+    assert first and all(e.page == 1 for e in first)
+    signed = [e for evs in rec.provenance.values() for e in evs if "2023-09-05" in e.text]
+    assert signed and all(e.page == 4 for e in signed)
+
+
+def test_running_header_and_letterhead_do_not_reach_the_body():
+    from pipeline.process import parse
+    ctx = parse(ingest.read(pdf_of(seed("000"))))
+    assert "Tjänsteutlåtande" not in ctx.text and "Sida 2" not in ctx.text and "Dnr 1.2-" not in ctx.text
+    head = ctx.sections[0]
+    assert head.kind == "head"
+    box = ctx.text.index("Box 3424")
+    assert head.start <= box < head.end
+    for s in ctx.sections[1:]:
+        assert "Växel" not in ctx.text[s.start:s.end]
+
+
+def test_mixed_pdf_is_routed_page_by_page():
+    doc = ingest.read(PDF_DIR / "mixed.pdf")
+    assert [p.ocr for p in doc.pages] == [False, True, False, False]
+    assert doc.ocr_pages == [2]
+    assert doc.pages[1].confidence is not None and doc.pages[0].confidence is None
+    page2 = doc.raw[doc.pages[1].start:doc.pages[1].end]
+    # page 2 of seed 000, read by Tesseract
+    assert "I den uppdaterade samverkansöverenskommelsen betonar polisen" in page2
+    rec = process_path(PDF_DIR / "mixed.pdf")
+    assert rec.source.ocr_pages == [2] and rec.source.pages == 4
+    assert extracted(rec)["title"] == extracted(process_path(seed("000")))["title"]
+
+
+def test_wrong_language_text_layer_is_detected_and_read_again():
+    data = (PDF_DIR / "garbage_layer.pdf").read_bytes()
+    layer = pdf.text_layer(pdfium.PdfDocument(data)[0])
+    assert "Handlaggare" in layer and "ä" not in layer  # what the hidden layer says
+    doc = ingest.read(PDF_DIR / "garbage_layer.pdf")
+    assert doc.pages[0].ocr
+    assert "Handläggare" in doc.raw and "Hässelby-Vällingby stadsdelsnämnd godkänner" in doc.raw
+    assert any("wrong language" in w for w in doc.warnings)
+
+
+SWEDISH = ("Förvaltningen föreslår att nämnden godkänner den reviderade överenskommelsen. "
+           "Samverkan på alla nivåer mellan staden och polisen är nödvändig för att nå ett "
+           "effektivt brottsförebyggande arbete som bidrar till ökad säkerhet och trygghet. ") * 3
+
+
+def test_garbage_reasons():
+    ink = len(SWEDISH) / pdf.CHARS_PER_INK
+    assert pdf.garbage_reason(SWEDISH, ink) is None
+    stripped = SWEDISH.replace("å", "a").replace("ä", "a").replace("ö", "o").replace("Ö", "O")
+    assert "wrong language" in pdf.garbage_reason(stripped, ink)
+    english = ("The committee approves the revised agreement between the city and the police, "
+               "which covers youth at risk, unsafe places and organised crime in the district. ") * 3
+    assert pdf.garbage_reason(english, len(english) / pdf.CHARS_PER_INK) is None
+    assert "unmapped" in pdf.garbage_reason(SWEDISH.replace("e", "\ufffd"), ink)
+    assert "too thin" in pdf.garbage_reason(SWEDISH[:40], ink * 10)
+    assert pdf.garbage_reason("", ink) == "no text layer"
+
+
+def _small_pdf(**kw) -> bytes:
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, invariant=1, **kw)
+    c.drawString(72, 720, "Handlingen gäller samverkan.")
+    c.save()
+    return buf.getvalue()
+
+
+def test_encrypted_with_empty_user_password_opens(tmp_path):
+    p = tmp_path / "owner_only.pdf"
+    p.write_bytes(_small_pdf(encrypt=pdfencrypt.StandardEncryption("", ownerPassword="hemligt", canPrint=0)))
+    assert ingest.read(p).raw.strip() == "Handlingen gäller samverkan."
+
+
+@pytest.mark.parametrize("name, data, message", [
+    ("locked.pdf", lambda: _small_pdf(encrypt=pdfencrypt.StandardEncryption("lösen", ownerPassword="x")),
+     "encrypted PDF, a password is needed"),
+    ("cut.pdf", lambda: _small_pdf()[:300], "truncated PDF"),
+    ("fake.pdf", lambda: b"<html>not a pdf</html>", "not a PDF"),
+    ("zero.pdf", lambda: b"%PDF-1.4\n%%EOF\n", "PDF"),
+])
+def test_unreadable_pdfs_raise_one_line_errors(tmp_path, name, data, message):
+    p = tmp_path / name
+    p.write_bytes(data())
+    with pytest.raises(ingest.IngestError) as e:
+        ingest.read(p)
+    assert message in str(e.value) and "\n" not in str(e.value) and name in str(e.value)
+    rec = process_path(p)
+    assert rec.errors and rec.errors[0].stage == "ingest" and message in rec.errors[0].message
