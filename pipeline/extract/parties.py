@@ -21,7 +21,9 @@ GENERIC = {"förvaltningen", "stadsdelsförvaltningen", "stadsdelsförvaltningar
            "lokalpolisområdena", "staden", "nämnden", "nämnderna", "kommunen", "parterna", "myndigheterna",
            "kontoret", "stadsdelsnämnden", "polismyndigheten"}
 _STOP = {"i", "om", "för", "med", "enligt", "som", "samt", "är", "har", "ska", "kan", "och", "vilket", "där", "till",
-         "avseende", "gällande", "från", "under", "inom", "på"}
+         "avseende", "gällande", "från", "under", "inom", "på",
+         # words that begin the next line of a flattened title block
+         "svar", "remiss", "dnr", "yttrande", "förslag", "sammanfattning", "handläggare", "tjänsteutlåtande"}
 _MELLAN = re.compile(r"(?:överenskommelse|avtal)\w*\s+(?:\w+\s+){0,2}?mellan\s+(.+?)\s+och\s+(\S+(?:[ \t]*\n?[ \t]*\S+){0,5})",
                      re.I)
 _SIGNED = re.compile(r"(?:^|(?<=[.\n]))\s*([A-ZÅÄÖ][^\n.]{2,80}?)\s+och\s+([a-zåäöA-ZÅÄÖ][^\n.]{2,60}?)\s+"

@@ -1,0 +1,162 @@
+"""Dates: exact typed mentions, validity and remiss deadline against gold (clean seeds,
+flattened seeds, variants), what is and is not a date, kinds, year inference, provenance."""
+import json
+from pathlib import Path
+
+import pytest
+
+from pipeline import ingest
+from pipeline.extract import Out, dates
+from pipeline.extract.dates import find_mentions
+from pipeline.process import Options, parse, process_path
+
+from conftest import CLEAN_SEEDS, CORPUS, GOLD, seed
+
+VARIANTS = sorted((CORPUS / "variants").glob("*.txt"))
+
+
+def gold(path: Path) -> dict:
+    return json.loads((GOLD / f"{path.stem}.json").read_text(encoding="utf-8"))
+
+
+def mine(rec) -> dict:
+    d = rec.to_dict()
+    return {"dates": d["dates"], "validity": d["validity"], "deadline": (d["remiss"] or {}).get("deadline")}
+
+
+def expected(path: Path) -> dict:
+    g = gold(path)
+    return {"dates": g["dates"], "validity": g["validity"], "deadline": (g["remiss"] or {}).get("deadline")}
+
+
+@pytest.mark.parametrize("path", CLEAN_SEEDS + VARIANTS, ids=lambda p: p.stem[:24])
+def test_dates_exact(path):
+    rec = process_path(path)
+    assert not rec.errors, rec.errors
+    assert mine(rec) == expected(path)
+
+
+@pytest.mark.parametrize("path", CLEAN_SEEDS, ids=lambda p: p.name[:3])
+def test_dates_exact_on_flattened_seed(path, flat_copy):
+    assert mine(process_path(flat_copy(path))) == expected(path)
+
+
+def test_seed_000_exact_values():
+    rec = process_path(seed("000"))
+    assert [(d.iso, d.kind, d.precision) for d in rec.dates] == [
+        ("2023-09-28", "document", "day"), ("2024-01-01", "valid_from", "day"),
+        ("2023-09-06", "signed", "day"), ("2023-09-05", "signed", "day")]
+    assert rec.validity.from_ == "2024-01-01" and rec.validity.to is None
+
+
+def test_damaged_seed_deadline_without_repair():
+    """"Remisstiden sträcker sig till den 4\\nseptember 2019": the date survives OCR damage."""
+    rec = process_path(seed("002"), Options(repair=False))
+    assert [(d.iso, d.kind) for d in rec.dates] == [("2019-09-04", "deadline")]
+    assert rec.remiss.deadline == "2019-09-04"
+
+
+def test_repeated_date_is_one_mention_with_two_spans():
+    rec = process_path(seed("004"))
+    i = next(i for i, d in enumerate(rec.dates) if d.kind == "valid_from")
+    ev = rec.provenance[f"dates[{i}]"]
+    assert [e.text for e in ev] == ["2019-02-01", "2019-02-01"]
+    assert ev[0].start < ev[1].start
+
+
+def test_evidence_points_at_the_raw_text():
+    path = CORPUS / "variants" / "v04_enskede_lokal_tabell.txt"
+    raw = path.read_text(encoding="utf-8")
+    rec = process_path(path)
+    for i, d in enumerate(rec.dates):
+        for e in rec.provenance[f"dates[{i}]"]:
+            assert raw[e.start:e.end] == e.text
+
+
+def iso(text, year=None):
+    return [(m.iso, m.precision, m.year_inferred) for m in find_mentions(text, year)]
+
+
+@pytest.mark.parametrize("text, want", [
+    ("beslutet den 3 mars 2020 om", [("2020-03-03", "day", False)]),
+    ("gäller fr.o.m. 1/1 2021", [("2021-01-01", "day", False)]),
+    ("senast 4 sept. 2019", [("2019-09-04", "day", False)]),
+    ("sträcker sig till den 4\nseptember 2019.", [("2019-09-04", "day", False)]),
+    ("ingick i maj 2015 ett avtal", [("2015-05", "month", False)]),
+    ("en uppföljning våren 2021", [("2021", "year", False)]),
+    ("för första gången år 2020.", [("2020", "year", False)]),
+    ("Tidigare avtal 2015-2019 löpte ut", [("2015", "year", False), ("2019", "year", False)]),
+    ("arbetet under 2021 och sedan 2017", [("2021", "year", False), ("2017", "year", False)]),
+])
+def test_what_is_a_date(text, want):
+    assert iso(text) == want
+
+
+@pytest.mark.parametrize("text", [
+    "Svar på remiss Dnr KS 2023/740", "Dnr 1.4.1-356/2016", "Dnr 2024:1552", "Dnr 2019-11734",
+    "Bilaga 2. Åtgärdsplan 2021", "Trygghetsmätningen 2021 visar", "unga i åldern 12–17 år",
+    "Telefon: 08-508 24 117", "i maj", "kommunfullmäktiges mål 1.2 Stockholm",
+])
+def test_what_is_not_a_date(text):
+    assert iso(text) == []
+
+
+def test_day_and_month_take_the_year_from_context():
+    assert iso("styrgruppens möte den 8 april", 2021) == [("2021-04-08", "day", True)]
+    assert iso("Beslut 2019-03-07. Mötet den 8 april.") == [("2019-03-07", "day", False), ("2019-04-08", "day", True)]
+    assert iso("mötet den 8 april") == []  # no year anywhere: not guessed
+
+
+def run(tmp_path, text: str, remiss=None) -> Out:
+    """The dates extractor alone on `text`, optionally after a header that set remiss.from."""
+    p = tmp_path / "doc.txt"
+    p.write_text(text, encoding="utf-8")
+    out = Out(parse(ingest.read(p)))
+    if remiss is not None:
+        out.values["remiss"] = dict(remiss)
+    dates.extract(out.ctx, out)
+    return out
+
+
+DOC = """Handläggare
+Anna Berg
+Telefon: 08-508 00 000
+
+Till
+Bromma stadsdelsnämnd
+2022-05-05
+
+Remiss av handlingsplan
+
+Förvaltningens förslag till beslut
+
+Bromma stadsdelsnämnd överlämnar tjänsteutlåtandet som svar på remissen.
+
+Sammanfattning
+
+Remissvaret ska ha inkommit senast den 1 juni 2022. Den tidigare planen gällde från och med 2019-01-01 till och med 2021-12-31. Den nya planen ska gälla från den 1 juli 2022 till den 30 juni 2025. Ärendet har behandlats i pensionärsrådet den 20 april. Kommunstyrelsen beslutade den 2 mars 2022 om remissen. Stadsdelens återrapportering ska vara klar senast 2022-12-01.
+"""
+
+
+def test_kinds_validity_and_deadline(tmp_path):
+    out = run(tmp_path, DOC)
+    got = [(d["iso"], d["kind"], d["year_inferred"]) for d in out.values["dates"]]
+    assert got == [("2022-05-05", "document", False), ("2022-06-01", "deadline", False),
+                   ("2019-01-01", "valid_from", False), ("2021-12-31", "valid_to", False),
+                   ("2022-07-01", "valid_from", False), ("2025-06-30", "valid_to", False),
+                   ("2022-04-20", "meeting", True), ("2022-03-02", "event", False),
+                   ("2022-12-01", "deadline", False)]
+    # the earlier plan's period is not the validity; the deadline is the remiss answer's
+    assert out.values["validity"] == {"from": "2022-07-01", "to": "2025-06-30"}
+    assert out.values["remiss"] == {"deadline": "2022-06-01"}
+
+
+def test_deadline_keeps_remiss_from(tmp_path):
+    out = run(tmp_path, DOC, remiss={"from": "Kommunstyrelsen"})
+    assert out.values["remiss"] == {"from": "Kommunstyrelsen", "deadline": "2022-06-01"}
+    assert [e.text for e in out.provenance["remiss.deadline"]] == ["1 juni 2022"]
+
+
+def test_no_dates_no_validity(tmp_path):
+    out = run(tmp_path, "Yttrande till Kommunstyrelsen\n\nFörslag till beslut\n\nNämnden godkänner yttrandet.\n")
+    assert "dates" not in out.values and "validity" not in out.values and "remiss" not in out.values

@@ -1,0 +1,124 @@
+"""Proposed decisions: exact values against gold (clean seeds, flattened seeds, variants),
+the OCR-damaged seed before and after repair, repeated decisions, sub-points, actions."""
+import json
+from pathlib import Path
+
+import pytest
+
+from pipeline import ingest
+from pipeline.extract import Out, decisions
+from pipeline.extract.decisions import action_of, actor_of
+from pipeline.process import Options, parse, process_path
+
+from conftest import CLEAN_SEEDS, CORPUS, GOLD, seed
+
+VARIANTS = sorted((CORPUS / "variants").glob("*.txt"))
+
+
+def gold(path: Path) -> list[dict]:
+    return json.loads((GOLD / f"{path.stem}.json").read_text(encoding="utf-8"))["proposed_decisions"]
+
+
+def got(rec) -> list[dict]:
+    return rec.to_dict()["proposed_decisions"]
+
+
+@pytest.mark.parametrize("path", CLEAN_SEEDS + VARIANTS, ids=lambda p: p.stem[:24])
+def test_decisions_exact(path):
+    rec = process_path(path)
+    assert not rec.errors, rec.errors
+    assert got(rec) == gold(path)
+
+
+@pytest.mark.parametrize("path", CLEAN_SEEDS, ids=lambda p: p.name[:3])
+def test_decisions_exact_on_flattened_seed(path, flat_copy):
+    assert got(process_path(flat_copy(path))) == gold(path)
+
+
+def test_damaged_seed_before_repair_two_decisions_each_seen_twice():
+    rec = process_path(seed("002"), Options(repair=False))
+    assert [d.number for d in rec.proposed_decisions] == [1, 2]
+    # the proposal is repeated under "Trafikkontorets förslag" (with other OCR noise there)
+    assert [len(rec.provenance[f"proposed_decisions[{i}]"]) for i in range(2)] == [2, 2]
+    assert rec.proposed_decisions[1].action == "justerar omedelbart"
+
+
+def test_damaged_seed_after_repair_matches_gold():
+    rec = process_path(seed("002"))
+    assert got(rec) == gold(seed("002"))
+    assert all(e.repaired for e in rec.provenance["proposed_decisions[0]"])
+
+
+def test_repeated_decision_cites_both_places():
+    path = CORPUS / "variants" / "v07_sodermalm_lokal_upprepat.txt"
+    raw = path.read_text(encoding="utf-8")
+    rec = process_path(path)
+    for i, d in enumerate(rec.proposed_decisions):
+        ev = rec.provenance[f"proposed_decisions[{i}]"]
+        assert len(ev) == 2 and ev[0].start < ev[1].start
+        assert [raw[e.start:e.end] for e in ev] == [d.text, d.text]
+
+
+def test_unnumbered_repeat_in_seed_004():
+    rec = process_path(seed("004"))
+    assert len(rec.provenance["proposed_decisions[0]"]) == 2
+
+
+@pytest.mark.parametrize("text, action, actor", [
+    ("Hägersten-Liljeholmens stadsdelsnämnd godkänner förvaltningens tjänsteutlåtande och överlämnar det till "
+     "kommunstyrelsen som svar på remissen.", "godkänner", "Hägersten-Liljeholmens stadsdelsnämnd"),
+    ("Idrottsnämnden avstyrker förslaget och överlämnar tjänsteutlåtandet.", "avstyrker", "Idrottsnämnden"),
+    ("Nämnden godkänner överenskommelsen.", "godkänner", "Nämnden"),
+    ("Miljö- och hälsoskyddsnämnden justerar paragrafen omedelbart.", "justerar omedelbart",
+     "Miljö- och hälsoskyddsnämnden"),
+    ("Paragrafen justeras omedelbart.", "justerar omedelbart", None),
+    ("Ärendet läggs till handlingarna.", "lägger till handlingarna", None),
+    ("Stadsdelsnämnden beslutar att återremittera ärendet.", "återremitterar", "Stadsdelsnämnden"),
+    ("Stadsdelsnämnden beslutar att bilda en lokal styrgrupp.", "beslutar", "Stadsdelsnämnden"),
+    ("Kommunstyrelsen ger stadsdirektören i uppdrag att återkomma.", "ger i uppdrag", "Kommunstyrelsen"),
+    ("Kulturnämnden tillstyrker förslaget.", "tillstyrker", "Kulturnämnden"),
+    ("Kommunfullmäktige antar programmet.", "antar", "Kommunfullmäktige"),
+])
+def test_action_and_actor(text, action, actor):
+    label, verb = action_of(text)
+    assert label == action
+    assert actor_of(text, verb) == actor
+
+
+def run(tmp_path, body: str) -> list[dict]:
+    p = tmp_path / "doc.txt"
+    p.write_text("Till\nSkärholmens stadsdelsnämnd\n2020-03-03\n\nRubrik\n\nFörslag till beslut\n\n" + body
+                 + "\n\nSammanfattning\n\nStadsdelsnämnden godkänner inte detta, det är bara text.\n", encoding="utf-8")
+    out = Out(parse(ingest.read(p)))
+    decisions.extract(out.ctx, out)
+    return out.values.get("proposed_decisions", [])
+
+
+def test_numbered_line_inside_a_decision_is_not_a_new_decision(tmp_path):
+    got_ = run(tmp_path, "1. Stadsdelsnämnden begär 2 mnkr ur kommunstyrelsens medelsreserv:\n"
+                         "2. Till kommunstyrelsens förfogande\n"
+                         "2. Stadsdelsnämnden justerar beslutet omedelbart.")
+    assert [(d["number"], d["text"]) for d in got_] == [
+        (1, "Stadsdelsnämnden begär 2 mnkr ur kommunstyrelsens medelsreserv: 2. Till kommunstyrelsens förfogande"),
+        (2, "Stadsdelsnämnden justerar beslutet omedelbart.")]
+
+
+def test_colon_sub_points_and_paren_numbering(tmp_path):
+    got_ = run(tmp_path, "1) Socialnämnden tillstyrker förslaget med följande ändringar:\n"
+                         "a) att uppföljningen sker årligen,\nb) att rapporten publiceras.\n\n"
+                         "2) Socialnämnden justerar beslutet omedelbart.")
+    assert [(d["number"], d["action"]) for d in got_] == [(1, "tillstyrker"), (2, "justerar omedelbart")]
+    assert got_[0]["text"].endswith("ändringar: a) att uppföljningen sker årligen, b) att rapporten publiceras.")
+
+
+def test_names_under_the_proposal_are_not_decisions(tmp_path):
+    got_ = run(tmp_path, "Ärendet läggs till handlingarna.\n\nEva Ek\nstadsdelsdirektör\n\nPer Al\navdelningschef")
+    assert [d["text"] for d in got_] == ["Ärendet läggs till handlingarna."]
+
+
+def test_no_decision_section_no_decisions(tmp_path):
+    p = tmp_path / "doc.txt"
+    p.write_text("Yttrande\n\nSammanfattning\n\nNämnden godkänner planen enligt tidigare beslut.\n", encoding="utf-8")
+    out = Out(parse(ingest.read(p)))
+    decisions.extract(out.ctx, out)
+    assert "proposed_decisions" not in out.values
