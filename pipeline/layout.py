@@ -6,9 +6,10 @@ with a tab between runs of text that stand far apart on one line). Steps, in ord
 2. drop running headers and footers: lines among the first/last few of a page that
    recur (digits ignored) on at least half of the pages, two at least;
 3. drop page-number lines ("Sida 2 (4)", "2 (10)", "- 3 -");
-4. split two-column blocks (runs of tabbed lines: Handläggare | Till, signatures side
-   by side) into one column after the other; tabbed blocks whose last column is
-   mostly dates or numbers are tables and stay rows;
+4. split two-column blocks (runs of tabbed lines, with the short untabbed lines right
+   below them: Handläggare | Till, signatures side by side) into one column after the
+   other; tabbed blocks whose last column is mostly dates or numbers are tables and
+   stay rows; then drop page-number lines (step 3 again, for "Tjänsteutlåtande | Sida 2");
 5. bullets ("•", "▪", Word's private-use bullet) become "- ";
 6. set the letterhead aside: a paragraph of address lines (street, Box, postcode,
    Växel, Fax, e-mail, web), with the organisation lines just above it, is moved to
@@ -50,7 +51,7 @@ ADDRESS_LINE_RX = re.compile(
     r")\s*$")
 # lines that mark a block as an address for sure (a street line alone could be anything)
 STRONG_ADDRESS_RX = re.compile(r"Box\s+\d|\d{3}\s?\d{2}\s+[A-ZÅÄÖ]|Växel|Fax|@|www\.|https?://", re.I)
-ORG_LINE_RX = re.compile(r"(förvaltning|kontor|nämnd|avdelning|enhet|stad|kommun|region|styrelse|bolag|AB)\b", re.I)
+ORG_LINE_RX = re.compile(r"förvaltning|kontor|nämnd|avdelning|enhet|styrelse|bolag|\b(?:stad|kommun|region|AB)\b", re.I)
 TABLE_CELL_RX = re.compile(r"^[\d\s.,:/%-]+$|^\d{4}-\d{2}-\d{2}$|^\d+\s*(?:kr|tkr|mnkr|%)$")
 
 
@@ -58,8 +59,8 @@ def clean(doc: Document, mt: MappedText) -> MappedText:
     mt = normalise_whitespace(mt)
     mt = drop_running_lines(mt)
     mt = mt.sub(r"\f", "\n\n")
-    mt = drop_page_numbers(mt)
     mt = split_columns(mt)
+    mt = drop_page_numbers(mt)  # after the split: "Tjänsteutlåtande<tab>Sida 2 (4)"
     mt = normalise_bullets(mt)
     mt = set_aside_letterhead(mt)
     mt = join_hyphenated(mt)
@@ -141,6 +142,10 @@ def split_columns(mt: MappedText) -> MappedText:
             continue
         j = i
         while j < len(lines) and "\t" in text[lines[j][0]:lines[j][1]]:
+            j += 1
+        # short lines right below, without a tab, are the left column running on
+        while j < len(lines) and 0 < len(text[lines[j][0]:lines[j][1]].strip()) <= 50 \
+                and "\t" not in text[lines[j][0]:lines[j][1]] and not heading_kind(text[lines[j][0]:lines[j][1]].strip()):
             j += 1
         block = lines[i:j]
         # cells without a letter or digit are specks (a stray ":" on a scan), not columns
@@ -249,7 +254,7 @@ def _lexicon():
     try:
         from .lexicon import lexicon
         return lexicon()
-    except (ImportError, FileNotFoundError):
+    except Exception:  # model not built (yet): fall back to wordfreq
         return None
 
 
@@ -260,18 +265,19 @@ def _wordfreq_words() -> frozenset:
 
 
 def is_word(w: str) -> bool:
-    """A Swedish word or a compound of lexicon parts ("samverkansöverenskommelse")."""
+    """A Swedish word or a compound of lexicon parts ("samverkansöverenskommelse").
+    Without the lexicon model: wordfreq's Swedish list, compounds of two of its words."""
     w = w.lower()
     lex = _lexicon()
     if lex is None:
-        return w in _wordfreq_words()
-    if lex.roles.get(w) or lex.freq(w) >= 2.0:
+        words = _wordfreq_words()
+        return w in words or any(w[:i] in words and w[i:] in words for i in range(3, len(w) - 2))
+    if lex.roles.get(w, 0) or lex.freq(w) >= 2.0:
         return True
     from .lexicon import BEGIN, END, MIDDLE, WORD
 
     def tail(rest: str, depth: int) -> bool:
-        r = lex.roles.get(rest, 0)
-        if len(rest) >= 2 and r & (END | WORD):
+        if len(rest) >= 2 and lex.roles.get(rest, 0) & (END | WORD):
             return True
         if depth >= 2:
             return False
