@@ -400,11 +400,13 @@ class DaskExecutor:
                     running[fut] = (t, time.monotonic())
                 if not running:
                     break
-                deadlines = [s + t.timeout + KILL_GRACE for t, s in running.values() if t.timeout]
+                # no soft alarm in a Dask task thread, so no grace: the deadline is the timeout
+                deadlines = [s + t.timeout for t, s in running.values() if t.timeout]
                 wait_for = max(0.1, min(deadlines) - time.monotonic()) if deadlines else None
                 try:
-                    done, _ = dwait(list(running), timeout=wait_for, return_when="FIRST_COMPLETED")
-                except Exception:  # distributed raises a TimeoutError subclass
+                    with client.as_current():
+                        done, _ = dwait(list(running), timeout=wait_for, return_when="FIRST_COMPLETED")
+                except TimeoutError:
                     done = set()
                 for fut in done:
                     t, s = running.pop(fut)
@@ -415,7 +417,7 @@ class DaskExecutor:
                         yield failure_result(t, "process", msg.rstrip(": "), time.monotonic() - s)
                 now = time.monotonic()
                 for fut, (t, s) in list(running.items()):
-                    if t.timeout and now > s + t.timeout + KILL_GRACE and not fut.done():
+                    if t.timeout and now > s + t.timeout and not fut.done():
                         fut.cancel()
                         running.pop(fut)
                         yield failure_result(t, "process", f"{Path(t.path).name}: timed out after {t.timeout:g} s",

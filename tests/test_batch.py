@@ -1,0 +1,179 @@
+"""Batch: parallel workers, the content-hash cache, --force, invalidation, recycling,
+timeouts, outputs that agree with one another, and the CLI's exit codes."""
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline import cache
+from pipeline.batch import BatchConfig, discover, run
+from pipeline.process import Options, process_path
+from pipeline.store import read_jsonl
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = sorted((ROOT / "corpus").glob("00[0-4]_*.txt"))
+
+
+@pytest.fixture
+def pinned(monkeypatch):
+    """Pin the pipeline fingerprint, so edits to the source tree during the test
+    (others work in it) cannot invalidate the cache between two runs."""
+    def pin(value: str) -> None:
+        monkeypatch.setenv("REMISS_PIPELINE_FINGERPRINT", value)
+        cache.component_versions.cache_clear()
+    pin("test-1")
+    yield pin
+    cache.component_versions.cache_clear()
+
+
+@pytest.fixture
+def corpus(tmp_path) -> Path:
+    d = tmp_path / "in"
+    d.mkdir()
+    for s in SEEDS:
+        shutil.copy(s, d / s.name)
+    return d
+
+
+def _by_id(out: Path) -> dict[str, dict]:
+    return {r.doc_id: r.to_dict() for r in read_jsonl(out / "records.jsonl")}
+
+
+def test_parallel_records_equal_sequential(corpus, tmp_path, pinned):
+    summary = run([corpus], tmp_path / "out", Options(), BatchConfig(workers=2))
+    assert summary.processed == len(SEEDS) and summary.failed == 0 and summary.cached == 0
+    got = _by_id(tmp_path / "out")
+    want = {r.doc_id: r.to_dict() for r in (process_path(p) for p in sorted(corpus.iterdir()))}
+    assert got == want
+    # records.jsonl keeps input order
+    assert [r.source.path for r in read_jsonl(tmp_path / "out" / "records.jsonl")] == \
+        [str(p) for p in sorted(corpus.iterdir())]
+
+
+def test_outputs_agree(corpus, tmp_path, pinned):
+    out = tmp_path / "out"
+    run([corpus], out, Options(), BatchConfig(workers=2))
+    ids = set(_by_id(out))
+    con = sqlite3.connect(out / "remiss.sqlite")
+    assert {r[0] for r in con.execute("SELECT doc_id FROM documents")} == ids
+    assert set(pd.read_parquet(out / "parquet" / "documents.parquet")["doc_id"]) == ids
+    assert set(pd.read_csv(out / "csv" / "documents.csv")["doc_id"]) == ids
+
+
+def test_warm_rerun_uses_cache_and_adding_a_file_processes_only_it(corpus, tmp_path, pinned):
+    out = tmp_path / "out"
+    run([corpus], out, Options(), BatchConfig(workers=2))
+    before = (out / "records.jsonl").read_bytes()
+    mtime = (out / "remiss.sqlite").stat().st_mtime_ns
+    warm = run([corpus], out, Options(), BatchConfig(workers=2))
+    assert (warm.processed, warm.cached, warm.workers_started) == (0, len(SEEDS), 0)
+    assert not warm.exported and (out / "remiss.sqlite").stat().st_mtime_ns == mtime
+    assert (out / "records.jsonl").read_bytes() == before
+    # one new file: only it is processed, and the outputs now hold all six
+    (corpus / "zz_new.txt").write_text(SEEDS[0].read_text(encoding="utf-8") + "\nTillägg.\n", encoding="utf-8")
+    inc = run([corpus], out, Options(), BatchConfig(workers=2))
+    assert (inc.processed, inc.cached, inc.documents) == (1, len(SEEDS), len(SEEDS) + 1)
+    assert len(read_jsonl(out / "records.jsonl")) == len(SEEDS) + 1
+
+
+def test_renamed_file_comes_from_cache_under_its_new_path(corpus, tmp_path, pinned):
+    out = tmp_path / "out"
+    run([corpus], out, Options(), BatchConfig(workers=1))
+    old = corpus / SEEDS[1].name
+    new = corpus / "omdöpt fil.txt"
+    old.rename(new)
+    s = run([corpus], out, Options(), BatchConfig(workers=1))
+    assert s.processed == 0 and s.exported
+    paths = {r.source.path for r in read_jsonl(out / "records.jsonl")}
+    assert str(new) in paths and str(old) not in paths
+
+
+def test_force_and_version_change_redo_everything(corpus, tmp_path, pinned):
+    out = tmp_path / "out"
+    run([corpus], out, Options(), BatchConfig(workers=2))
+    forced = run([corpus], out, Options(), BatchConfig(workers=2, force=True))
+    assert forced.processed == len(SEEDS) and forced.cached == 0
+    pinned("test-2")   # a new pipeline version
+    bumped = run([corpus], out, Options(), BatchConfig(workers=2))
+    assert bumped.processed == len(SEEDS)
+    # options that change records are part of the key too
+    norepair = run([corpus], out, Options(repair=False), BatchConfig(workers=2))
+    assert norepair.processed == len(SEEDS)
+    assert run([corpus], out, Options(repair=False), BatchConfig(workers=2)).processed == 0
+
+
+def test_fingerprint_covers_versions_and_options(pinned, monkeypatch):
+    a = cache.fingerprint(Options())
+    assert cache.fingerprint(Options(verbose=True)) == a          # display only
+    assert cache.fingerprint(Options(taxonomy="sok-2023")) != a
+    monkeypatch.delenv("REMISS_PIPELINE_FINGERPRINT")
+    cache.component_versions.cache_clear()
+    v = cache.component_versions()
+    assert set(v) == {"pipeline", "code", "models", "tesseract"}
+    monkeypatch.setattr("pipeline.cache.__version__", "999.0")
+    cache.component_versions.cache_clear()
+    assert cache.component_versions()["pipeline"] == "999.0"
+
+
+def test_failed_documents_are_cached_and_retry_errors_redoes_them(tmp_path, pinned):
+    d = tmp_path / "in"
+    d.mkdir()
+    shutil.copy(SEEDS[0], d / "ok.txt")
+    (d / "bad.txt").write_bytes(bytes(range(256)) * 8)
+    out = tmp_path / "out"
+    s1 = run([d], out, Options(), BatchConfig(workers=1))
+    assert (s1.processed, s1.failed) == (2, 1)
+    s2 = run([d], out, Options(), BatchConfig(workers=1))
+    assert (s2.processed, s2.failed) == (0, 1)     # still reported as failed
+    s3 = run([d], out, Options(), BatchConfig(workers=1, retry_errors=True))
+    assert (s3.processed, s3.cached, s3.failed) == (1, 1, 1)
+
+
+def test_workers_are_recycled(corpus, tmp_path, pinned):
+    s = run([corpus], tmp_path / "out", Options(), BatchConfig(workers=2, max_tasks_per_worker=1))
+    assert s.failed == 0 and s.processed == len(SEEDS)
+    assert s.workers_started >= len(SEEDS)
+
+
+def test_timeout_becomes_an_error_record_and_batch_goes_on(tmp_path, pinned):
+    d = tmp_path / "in"
+    d.mkdir()
+    big = " ".join(SEEDS[0].read_text(encoding="utf-8").split("\n")) + "\n"
+    (d / "slow.txt").write_text(big * 400, encoding="utf-8")   # takes far longer than 0.05 s
+    out = tmp_path / "out"
+    s = run([d], out, Options(), BatchConfig(workers=1, timeout=0.05))
+    rec = read_jsonl(out / "records.jsonl")[0]
+    assert s.failed == 1
+    assert rec.errors[0].message.startswith("slow.txt: timed out after 0.05 s")
+
+
+def test_discover_skips_gold_hidden_and_clean_files(tmp_path):
+    (tmp_path / "gold").mkdir()
+    (tmp_path / "gold" / "x.json").write_text("{}")
+    (tmp_path / ".hidden.txt").write_text("x")
+    (tmp_path / "a.clean.txt").write_text("x")
+    (tmp_path / "a.txt").write_text("x")
+    (tmp_path / "notes.docx").write_text("x")
+    files, missing = discover([tmp_path, tmp_path / "a.txt", tmp_path / "nope.pdf"])
+    assert files == [tmp_path / "a.txt"] and missing == [tmp_path / "nope.pdf"]
+
+
+def test_cli_run(corpus, tmp_path, pinned):
+    from click.testing import CliRunner
+    from pipeline.cli import main
+    out = tmp_path / "out"
+    res = CliRunner().invoke(main, ["run", str(corpus), "--out", str(out), "--workers", "2"])
+    assert res.exit_code == 0, res.output
+    assert "documents" in res.output and "from cache" in res.output
+    res = CliRunner().invoke(main, ["run", str(tmp_path / "empty-dir-that-is-missing"), "--out", str(out)])
+    assert res.exit_code == 1 and "no such file" in res.output
+    (tmp_path / "emptydir").mkdir()
+    res = CliRunner().invoke(main, ["run", str(tmp_path / "emptydir"), "--out", str(tmp_path / "o2")])
+    assert res.exit_code == 2
+    res = CliRunner().invoke(main, ["run", str(corpus), "--executor", "dask"])
+    assert res.exit_code == 2 and "--scheduler" in res.output
