@@ -134,7 +134,7 @@ Bromma stadsdelsnämnd överlämnar tjänsteutlåtandet som svar på remissen.
 
 Sammanfattning
 
-Remissvaret ska ha inkommit senast den 1 juni 2022. Den tidigare planen gällde från och med 2019-01-01 till och med 2021-12-31. Den nya planen ska gälla från den 1 juli 2022 till den 30 juni 2025. Ärendet har behandlats i pensionärsrådet den 20 april. Kommunstyrelsen beslutade den 2 mars 2022 om remissen. Stadsdelens återrapportering ska vara klar senast 2022-12-01.
+Remisstiden går ut den 1 juni 2022. Den tidigare planen gällde från och med 2019-01-01 till och med 2021-12-31. Nämndens egen plan gäller till och med den 31 augusti 2022. Den nya planen föreslås gälla från den 1 juli 2022 till den 30 juni 2025. Ärendet har behandlats i pensionärsrådet den 20 april. Kommunstyrelsen beslutade den 2 mars 2022 om remissen. Stadsdelens återrapportering ska vara klar senast 2022-12-01.
 """
 
 
@@ -143,10 +143,11 @@ def test_kinds_validity_and_deadline(tmp_path):
     got = [(d["iso"], d["kind"], d["year_inferred"]) for d in out.values["dates"]]
     assert got == [("2022-05-05", "document", False), ("2022-06-01", "deadline", False),
                    ("2019-01-01", "valid_from", False), ("2021-12-31", "valid_to", False),
-                   ("2022-07-01", "valid_from", False), ("2025-06-30", "valid_to", False),
+                   ("2022-08-31", "valid_to", False), ("2022-07-01", "valid_from", False), ("2025-06-30", "valid_to", False),
                    ("2022-04-20", "meeting", True), ("2022-03-02", "event", False),
                    ("2022-12-01", "deadline", False)]
-    # the earlier plan's period is not the validity; the deadline is the remiss answer's
+    # neither the earlier plan's period nor the board's own plan (in a remiss answer) is the
+    # validity of the proposal; the deadline is the remiss answer's, not the report's
     assert out.values["validity"] == {"from": "2022-07-01", "to": "2025-06-30"}
     assert out.values["remiss"] == {"deadline": "2022-06-01"}
 
@@ -155,6 +156,14 @@ def test_deadline_keeps_remiss_from(tmp_path):
     out = run(tmp_path, DOC, remiss={"from": "Kommunstyrelsen"})
     assert out.values["remiss"] == {"from": "Kommunstyrelsen", "deadline": "2022-06-01"}
     assert [e.text for e in out.provenance["remiss.deadline"]] == ["1 juni 2022"]
+
+
+def test_year_range_end_refined_by_a_finer_date_of_that_year(tmp_path):
+    text = DOC.replace("Remiss av handlingsplan", "Handlingsplan 2023–2026").replace(
+        "Den nya planen föreslås gälla från den 1 juli 2022 till den 30 juni 2025.",
+        "Handlingsplanen gäller 2023–2026, från och med 1 mars 2023.")
+    out = run(tmp_path, text)
+    assert out.values["validity"] == {"from": "2023-03-01", "to": "2026"}
 
 
 def test_no_dates_no_validity(tmp_path):

@@ -31,10 +31,16 @@ Kinds, decided in this order:
 The same (iso, kind) seen twice is one mention with several evidence spans; mentions are
 listed in order of first appearance.
 
-`validity` is the validity of the document's subject: among valid_from/valid_to mentions
-not in a sentence about an earlier agreement (tidigare, föregående, förra, gamla), the
-finest-precision from–to pair given in one sentence; else the finest (then first) single
-valid_from and valid_to. `remiss.deadline` is the first deadline in a sentence about the
+A valid_to cue after "remisstiden"/"svarstiden" ("Remisstiden går ut den …") is a deadline.
+
+`validity` is the validity of the document's subject. Candidates are valid_from/valid_to
+mentions not in a sentence about an earlier agreement (tidigare, föregående, förra, gamla)
+and, in a remiss answer (remiss.from set or "remiss" in the head block), only in sentences
+that speak of the proposal (förslag, föreslås, remiss), so the dates of the board's own
+current agreement are not taken for those of the proposal. The finest-precision from–to
+pair given in one sentence wins, each year-only end refined by a finer date of the same
+year ("2024–2027" + "från och med 1 januari 2024" -> 2024-01-01 .. 2027); without a pair,
+the finest (then first) single valid_from and valid_to. `remiss.deadline` is the first deadline in a sentence about the
 remiss answer (remiss, svar, besvara, yttra); the header extractor's `remiss.from` is kept.
 """
 from __future__ import annotations
@@ -78,6 +84,8 @@ MEETING_RX = re.compile(r"sammanträde\w*|sammanträtt|\bmöte\w*|styrgrupp\w*|f
 EVENT_RX = re.compile(r"\b(?:ingick|ingicks|tecknade|tecknades|slöts|slöt|antogs|antog|beslutade|beslöt|beslutades|"
                       r"fattade|fattades|undertecknade|undertecknades|genomfördes|genomförde|inkom|inträffade|"
                       r"startade|startades|inleddes|infördes|reviderades|skickades|publicerades)\b", re.I)
+REMISS_TIME_RX = re.compile(r"remisstid|svarstid", re.I)
+PROPOSAL_RX = re.compile(r"förslag|föreslå|remiss", re.I)
 AGREEMENT_OR_VALIDITY_RX = re.compile(r"överenskommelse|avtal|gäll|giltig", re.I)
 EARLIER_RX = re.compile(r"\b(?:tidigare|föregående|förra|gamla)\b", re.I)
 REMISS_RX = re.compile(r"remiss|svar|besvara|yttra", re.I)
@@ -216,6 +224,8 @@ def classify(text: str, mentions: list[Mention], head: tuple[int, int], attest: 
         cue = None
         for c in _CUE_RX.finditer(prefix[-60:]):
             cue = c.lastgroup
+        if cue == "valid_to" and REMISS_TIME_RX.search(prefix):
+            cue = "deadline"   # "Remisstiden går ut den …" ends the answer time, not a validity
         if cue:
             m.kind = cue
             continue
@@ -251,9 +261,20 @@ def _sentence_kind(text: str, m: Mention) -> str:
     return best
 
 
-def validity(text: str, mentions: list[Mention]) -> tuple[Optional[Mention], Optional[Mention]]:
-    cands = [m for m in mentions if m.kind in ("valid_from", "valid_to")
-             and not EARLIER_RX.search(text[m.sentence[0]:m.sentence[1]])]
+def validity(text: str, mentions: list[Mention], remiss_answer: bool = False) -> tuple[Optional[Mention], Optional[Mention]]:
+    def about_subject(m: Mention) -> bool:
+        sent = text[m.sentence[0]:m.sentence[1]]
+        if EARLIER_RX.search(sent):
+            return False
+        # in a remiss answer the subject is the proposal: its dates are given in proposal terms
+        return not remiss_answer or bool(PROPOSAL_RX.search(sent))
+
+    cands = [m for m in mentions if m.kind in ("valid_from", "valid_to") and about_subject(m)]
+
+    def finest(kind: str, within: Optional[str] = None) -> Optional[Mention]:
+        xs = [m for m in cands if m.kind == kind and (within is None or m.iso.startswith(within))]
+        return min(xs, key=lambda m: (PRECISION_RANK[m.precision], m.start)) if xs else None
+
     pairs = []
     for a in cands:
         if a.kind != "valid_from":
@@ -264,12 +285,9 @@ def validity(text: str, mentions: list[Mention]) -> tuple[Optional[Mention], Opt
                 break
     if pairs:
         _, _, a, b = min(pairs, key=lambda p: (p[0], p[1]))
-        return a, b
-
-    def best(kind):
-        xs = [m for m in cands if m.kind == kind]
-        return min(xs, key=lambda m: (PRECISION_RANK[m.precision], m.start)) if xs else None
-    return best("valid_from"), best("valid_to")
+        # a year-only end ("2024–2027") is refined by a finer date of the same year ("1 januari 2024")
+        return finest("valid_from", a.iso) or a, finest("valid_to", b.iso) or b
+    return finest("valid_from"), finest("valid_to")
 
 
 def extract(ctx, out) -> None:
@@ -297,7 +315,11 @@ def extract(ctx, out) -> None:
         out.append("dates", {"iso": m.iso, "text": re.sub(r"\s+", " ", m.text), "kind": m.kind,
                              "precision": m.precision, "year_inferred": m.year_inferred}, m.spans)
 
-    v_from, v_to = validity(text, mentions)
+    head_text = text[head[0]:head[1]]
+    remiss = out.values.get("remiss")
+    remiss_from = remiss.get("from") if isinstance(remiss, dict) else getattr(remiss, "from_", None)
+    remiss_answer = bool(remiss_from) or bool(re.search(r"remiss", head_text, re.I))
+    v_from, v_to = validity(text, mentions, remiss_answer)
     if v_from or v_to:
         out.set("validity", {"from": v_from.iso if v_from else None, "to": v_to.iso if v_to else None},
                 [(x.start, x.end) for x in (v_from, v_to) if x])

@@ -1,0 +1,100 @@
+"""Attachments, stance and parties: exact values against gold (clean seeds, flattened seeds,
+variants), the OCR-damaged seed, case numbers on attachment lines, stance evidence."""
+import json
+from pathlib import Path
+
+import pytest
+
+from pipeline import ingest
+from pipeline.extract import Out, attachments, stance
+from pipeline.extract.attachments import split_title
+from pipeline.process import Options, parse, process_path
+
+from conftest import CLEAN_SEEDS, CORPUS, GOLD, seed
+
+VARIANTS = sorted((CORPUS / "variants").glob("*.txt"))
+KEYS = ["attachments", "stance", "parties"]
+
+
+def gold(path: Path) -> dict:
+    g = json.loads((GOLD / f"{path.stem}.json").read_text(encoding="utf-8"))
+    return {k: g[k] for k in KEYS}
+
+
+def got(rec) -> dict:
+    d = rec.to_dict()
+    return {k: d[k] for k in KEYS}
+
+
+@pytest.mark.parametrize("path", CLEAN_SEEDS + VARIANTS, ids=lambda p: p.stem[:24])
+def test_exact(path):
+    rec = process_path(path)
+    assert not rec.errors, rec.errors
+    assert got(rec) == gold(path)
+
+
+@pytest.mark.parametrize("path", CLEAN_SEEDS, ids=lambda p: p.name[:3])
+def test_exact_on_flattened_seed(path, flat_copy):
+    assert got(process_path(flat_copy(path))) == gold(path)
+
+
+def test_damaged_seed():
+    before = process_path(seed("002"), Options(repair=False))
+    assert before.stance == "positive"          # cues are matched on folded text
+    assert [a.number for a in before.attachments] == [1]
+    assert got(process_path(seed("002"))) == gold(seed("002"))
+
+
+@pytest.mark.parametrize("raw, title, dnr", [
+    ("Samverkansöverenskommelse Stockholm stad och Polisregion Stockholm (KS 2023/740)",
+     "Samverkansöverenskommelse Stockholm stad och Polisregion Stockholm", "KS 2023/740"),
+    ("Remiss om överenskommelse, dnr KS 2019/905", "Remiss om överenskommelse", "KS 2019/905"),
+    ("Remiss – Övergripande överenskommelse, KS 2023/740", "Remiss – Övergripande överenskommelse", "KS 2023/740"),
+    ("Protokollsutdrag (Dnr 1.4.1-356/2016).", "Protokollsutdrag", "1.4.1-356/2016"),
+    ("Samverkansöverenskommelse mellan Lokalpolisområde Norrmalm och\n Norrmalms stadsdelsförvaltning.",
+     "Samverkansöverenskommelse mellan Lokalpolisområde Norrmalm och Norrmalms stadsdelsförvaltning", None),
+    ("Lokal samverkansöverenskommelse Farsta 2021–2022", "Lokal samverkansöverenskommelse Farsta 2021–2022", None),
+])
+def test_split_title(raw, title, dnr):
+    assert split_title(raw) == (title, dnr)
+
+
+def run(tmp_path, text: str, module) -> Out:
+    p = tmp_path / "doc.txt"
+    p.write_text(text, encoding="utf-8")
+    out = Out(parse(ingest.read(p)))
+    module.extract(out.ctx, out)
+    return out
+
+
+HEAD = "Till\nKungsholmens stadsdelsnämnd\n2021-02-02\n\nRemiss av program\n\nFörslag till beslut\n\n" \
+       "Kungsholmens stadsdelsnämnd överlämnar tjänsteutlåtandet som svar på remissen.\n\nFörvaltningens synpunkter\n\n"
+
+
+def test_wrapped_attachment_lines_and_bullets(tmp_path):
+    out = run(tmp_path, HEAD + "Text.\n\nBilagor\n\n- Förslag till program för trygghet\n  i Kungsholmen\n"
+                              "- Remissmissiv, dnr KS 2021/77\n", attachments)
+    assert out.values["attachments"] == [
+        {"number": None, "title": "Förslag till program för trygghet i Kungsholmen", "diarienummer": None},
+        {"number": None, "title": "Remissmissiv", "diarienummer": "KS 2021/77"}]
+
+
+@pytest.mark.parametrize("views, want", [
+    ("Förvaltningen ställer sig positiv till förslaget.", "positive"),
+    ("Förvaltningen avstyrker förslaget.", "negative"),
+    ("Förvaltningen välkomnar förslaget men är kritisk till finansieringen.", "mixed"),
+    ("Förvaltningen har inga synpunkter på remissen.", "neutral"),
+    ("Förvaltningen anser inte att förslaget bör genomföras.", "negative"),
+    ("Förvaltningen redogör för ärendet.", None),
+])
+def test_stance(tmp_path, views, want):
+    out = run(tmp_path, HEAD + views + "\n", stance)
+    assert out.values.get("stance") == want
+    if want:
+        assert [e.text for e in out.provenance["stance"]] == [views]
+
+
+def test_mixed_stance_cites_both_polarities():
+    rec = process_path(CORPUS / "variants" / "v02_socialnamnden_sok2023_yttrande.txt")
+    texts = [e.text for e in rec.provenance["stance"]]
+    assert any("positiv" in t for t in texts) and any("avstyrker" in t for t in texts)
