@@ -122,3 +122,13 @@ def test_no_decision_section_no_decisions(tmp_path):
     out = Out(parse(ingest.read(p)))
     decisions.extract(out.ctx, out)
     assert "proposed_decisions" not in out.values
+
+
+def test_proposal_restated_in_the_views_is_a_second_span():
+    path = seed("001")
+    raw = path.read_text(encoding="utf-8")
+    rec = process_path(path)
+    ev = rec.provenance["proposed_decisions[0]"]
+    assert len(ev) == 2
+    assert " ".join(raw[ev[1].start:ev[1].end].split()).startswith("Hägersten-Liljeholmens stadsdelsnämnd godkänner")
+    assert "till Kommunstyrelsen som svar" in " ".join(raw[ev[1].start:ev[1].end].split())

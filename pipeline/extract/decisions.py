@@ -16,8 +16,10 @@ Conventions (the gold files follow them):
   document, often with small differences such as a missing final period or OCR noise) is
   one decision: the first wording is kept and both spans are cited. Same number (or both
   unnumbered) and folded text similarity >= 0.8.
+- The proposal restated in the body ("Förvaltningen föreslår att <board> godkänner …", in
+  the views or closing sections) is cited as a further span of the decision it repeats.
 - `actor` is the board named as the subject of the decision, as written
-  ("Trafiknämnden", "Hässelby-Vällingby stadsdelsnämnd", "Nämnden"); None for impersonal
+  ("Idrottsnämnden", "Skärholmens stadsdelsnämnd", "Nämnden"); None for impersonal
   (passive) decisions ("Ärendet läggs till handlingarna.", "Paragrafen justeras omedelbart.").
 - `action` is one label of ACTIONS. When one decision has several verbs ("godkänner … och
   överlämnar …") the action is the first one in the text, the main clause verb. "beslutar
@@ -58,7 +60,7 @@ ACTIONS: dict[str, str] = {
 }
 _ACTION_RX = [(label, re.compile(rx, re.I)) for label, rx in ACTIONS.items()]
 _BESLUTAR_ATT = re.compile(r"\bbeslutar\s+att\s+", re.I)
-# a subject that names a board: "Trafiknämnden", "Hässelby-Vällingby stadsdelsnämnd", "Nämnden"
+# a subject that names a board: "Idrottsnämnden", "Skärholmens stadsdelsnämnd", "Nämnden"
 _ACTOR_RX = re.compile(r"^([A-ZÅÄÖ][\w\-–]*(?:\s+(?:och\s+)?[\w\-–]+){0,4}?\s*(?:nämnd|nämnden|styrelse|styrelsen|"
                        r"fullmäktige|utskott|utskottet)|[A-ZÅÄÖ][\wåäö\-]*(?:nämnden|styrelsen|fullmäktige|utskottet)|"
                        r"Nämnden|Styrelsen|Utskottet|Stadsdelsnämnden)$")
@@ -168,6 +170,20 @@ def _same(a: dict, b: dict) -> bool:
     return SequenceMatcher(None, fa, fb).ratio() >= 0.8
 
 
+_RESTATED = re.compile(r"\b(?:föreslår|förslår)\s+(?:därför\s+|att\s+)+(?=[A-ZÅÄÖa-zåäö])([^.]+\.?)")
+
+
+def restated(text: str, sections, found: list[dict]) -> None:
+    """Add the spans of "… föreslår att <decision>" sentences outside the decision sections."""
+    for sec in sections:
+        for m in _RESTATED.finditer(text, sec.start, sec.end):
+            cand = {"number": None, "text": m.group(1)}
+            for d in found:
+                if SequenceMatcher(None, fold(d["text"]).rstrip("."), fold(cand["text"]).rstrip(".")).ratio() >= 0.9:
+                    d["spans"].append(m.span(1))
+                    break
+
+
 def extract(ctx, out) -> None:
     text = ctx.text
     found: list[dict] = []
@@ -178,6 +194,7 @@ def extract(ctx, out) -> None:
                 twin["spans"].extend(d["spans"])
             else:
                 found.append(d)
+    restated(text, ctx.sections_of("views", "end", "summary"), found)
     for d in found:
         action, verb = action_of(d["text"])
         item = {"number": d["number"], "text": d["text"], "actor": actor_of(d["text"], verb), "action": action}
