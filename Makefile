@@ -4,9 +4,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := tesseract-ocr tesseract-ocr-swe tesseract-ocr-eng hunspell-sv-se chromium chromium-driver poppler-utils fonts-dejavu-core
+APT_PACKAGES := tesseract-ocr tesseract-ocr-swe tesseract-ocr-eng hunspell-sv-se chromium chromium-driver poppler-utils fonts-dejavu-core fonts-liberation
 
-.PHONY: install system run test bench clean
+.PHONY: install system run test bench clean pdf-corpus scans
 
 install: system $(VENV)/.installed
 
@@ -35,3 +35,10 @@ bench: install
 
 clean:
 	rm -rf out .pytest_cache
+
+# born-digital, mixed and garbage-layer PDFs are committed (corpus/pdf); scans are made on demand
+pdf-corpus: install
+	$(PY) scripts/make_pdf_corpus.py
+
+scans: install
+	$(PY) scripts/make_pdf_corpus.py --scans out/scans

@@ -1,7 +1,7 @@
 """Render the seed text files into PDFs laid out like a Stockholm tjänsteutlåtande, and
 make scanned (image-only) versions of them with scanner damage.
 
-    python scripts/make_pdf_corpus.py [--out corpus/pdf] [--scans]
+    python scripts/make_pdf_corpus.py [--out corpus/pdf] [--scans out/scans]
 
 Born-digital PDF (reportlab, Liberation Sans = Arial metrics, as the city's templates):
 a vector logo (no text), a running header "Tjänsteutlåtande / Dnr … / Sida x (n)" on
@@ -18,8 +18,8 @@ Also a mixed PDF (text pages with one scanned page) and a PDF whose pages are sc
 carrying a hidden text layer OCR'd "in the wrong language" (å/ä/ö stripped).
 
 Which files are committed: the born-digital, mixed and garbage-layer PDFs (small).
-Scans are generated (`--scans`, or by the tests into a temporary directory), since
-at 200 dpi they would weigh several MB.
+Scans are generated (`--scans DIR`, `make scans`, or by the tests into a temporary
+directory), since at 200 dpi they weigh 0.5-1 MB a page.
 """
 from __future__ import annotations
 
@@ -355,7 +355,8 @@ def seed_texts(root: Path = ROOT) -> list[Path]:
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=ROOT / "corpus" / "pdf")
-    ap.add_argument("--scans", action="store_true", help="also write the scanned versions (several MB)")
+    ap.add_argument("--scans", type=Path, metavar="DIR",
+                    help="also write the scanned versions there (several MB; keep them out of git)")
     args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     digital = {}
@@ -365,10 +366,9 @@ def main(argv=None) -> None:
         digital[path.stem] = data
         (args.out / f"{path.stem}.pdf").write_bytes(data)
         if args.scans:
-            scans = args.out / "scans"
-            scans.mkdir(exist_ok=True)
+            args.scans.mkdir(parents=True, exist_ok=True)
             for grade in GRADES:
-                (scans / f"{path.stem}.{grade}.pdf").write_bytes(scan_pdf(data, path.stem, grade))
+                (args.scans / f"{path.stem}.{grade}.pdf").write_bytes(scan_pdf(data, path.stem, grade))
     stem = sorted(digital)[0]  # 000: four pages, page 2 scanned; page 1 with a wrong-language layer
     (args.out / "mixed.pdf").write_bytes(mixed_pdf(digital[stem], stem))
     (args.out / "garbage_layer.pdf").write_bytes(garbage_layer_pdf(digital[stem], stem))

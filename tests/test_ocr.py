@@ -89,7 +89,7 @@ def test_png_and_multipage_tiff_go_to_ocr(corpus, tmp_path):
     lines = [l.strip() for l in doc.raw.splitlines() if l.strip()]
     assert "Handläggare\tTill" in lines and "Maria Stigle\tNorrmalms stadsdelsnämnd" in lines
 
-    sig = _crop_of_page(txt, (120, 760, 1500, 1000), "moderate", corpus)  # decision and signatures
+    sig = _crop_of_page(txt, (120, 570, 1500, 860), "moderate", corpus)  # decision and signatures
     tif = tmp_path / "two.tif"
     head.save(tif, save_all=True, append_images=[sig], dpi=(200, 200), compression="tiff_lzw")
     rec = process_path(tif)
