@@ -1,4 +1,4 @@
-"""Attachments, stance and parties: exact values against gold (clean seeds, flattened seeds,
+"""Attachments, stance and parties: exact values against gold (clean seeds and variants, as written and flattened,
 variants), the OCR-damaged seed, case numbers on attachment lines, stance evidence."""
 import json
 from pathlib import Path
@@ -33,8 +33,8 @@ def test_exact(path):
     assert got(rec) == gold(path)
 
 
-@pytest.mark.parametrize("path", CLEAN_SEEDS, ids=lambda p: p.name[:3])
-def test_exact_on_flattened_seed(path, flat_copy):
+@pytest.mark.parametrize("path", CLEAN_SEEDS + VARIANTS, ids=lambda p: p.stem[:24])
+def test_exact_on_flattened_copy(path, flat_copy):
     assert got(process_path(flat_copy(path))) == gold(path)
 
 

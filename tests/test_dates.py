@@ -36,8 +36,8 @@ def test_dates_exact(path):
     assert mine(rec) == expected(path)
 
 
-@pytest.mark.parametrize("path", CLEAN_SEEDS, ids=lambda p: p.name[:3])
-def test_dates_exact_on_flattened_seed(path, flat_copy):
+@pytest.mark.parametrize("path", CLEAN_SEEDS + VARIANTS, ids=lambda p: p.stem[:24])
+def test_dates_exact_on_flattened_copy(path, flat_copy):
     assert mine(process_path(flat_copy(path))) == expected(path)
 
 

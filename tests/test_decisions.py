@@ -1,4 +1,4 @@
-"""Proposed decisions: exact values against gold (clean seeds, flattened seeds, variants),
+"""Proposed decisions: exact values against gold (clean seeds and variants, as written and flattened to one line),
 the OCR-damaged seed before and after repair, repeated decisions, sub-points, actions."""
 import json
 from pathlib import Path
@@ -30,8 +30,8 @@ def test_decisions_exact(path):
     assert got(rec) == gold(path)
 
 
-@pytest.mark.parametrize("path", CLEAN_SEEDS, ids=lambda p: p.name[:3])
-def test_decisions_exact_on_flattened_seed(path, flat_copy):
+@pytest.mark.parametrize("path", CLEAN_SEEDS + VARIANTS, ids=lambda p: p.stem[:24])
+def test_decisions_exact_on_flattened_copy(path, flat_copy):
     assert got(process_path(flat_copy(path))) == gold(path)
 
 

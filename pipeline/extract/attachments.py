@@ -4,7 +4,8 @@ Where: the "Bilaga" / "Bilagor" section (and lines the segmenter took for headin
 after it, such as "Bilaga 1 Förslag till yttrande"), up to the next known section.
 
 Items: numbered ("1. ", "1) ", "1 ", "Bilaga 1. ", "Bilaga 2 "), bulleted or one per
-paragraph; in a flattened export the numbered items are found inline ("Bilagor 1. X 2. Y").
+paragraph; in a flattened export the numbered items are found inline ("Bilagor 1. X 2. Y",
+"Bilaga 1 X Bilaga 2 Y"), numbers taken only in sequence.
 A line that starts in lower case continues the item above it (hard-wrapped titles).
 `title` is whitespace-normalised, as written, without a trailing period and without the
 case number it carries; `diarienummer` is that number ("KS 2023/740") when the item ends
@@ -18,7 +19,7 @@ _DNR = r"(?:[A-ZÅÄÖ]{2,5}\s\d{4}/\d{1,6}|\d+(?:\.\d+)*-\d+/\d{4}|\d{4}[-:]\d{
 _DNR_TAIL = re.compile(rf"(?:\s*\(\s*(?:[Dd]nr\.?:?\s*)?(?P<a>{_DNR})\s*\)|,?\s+[Dd]nr\.?:?\s*(?P<b>{_DNR})|,\s*(?P<c>{_DNR}))\s*\.?$")
 _ITEM_RX = re.compile(r"^(?:Bilaga\s+)?(\d{1,2})(?:[.):]\s*|\s+)(?=\S)|^[-•–*▪]\s+")
 _HEADING_WORD = re.compile(r"\s*(?:Bilag(?:a|or|an)|Bifogade handlingar)\b[ \t]*:?[ \t]*", re.I)
-_INLINE_NUM = re.compile(r"(?:(?<=\s)|^)(\d{1,2})[.)]\s+(?=[A-ZÅÄÖ])")
+_INLINE_NUM = re.compile(r"(?:(?<=\s)|^)(?:Bilaga\s+)?(\d{1,2})(?:[.):]\s*|\s+)(?=[A-ZÅÄÖ])")
 
 
 def split_title(raw: str) -> tuple[str, str | None]:

@@ -109,8 +109,8 @@ def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
             continue
         pieces, pos = [], 0
         for sm in _SENT_SPLIT.finditer(line):
-            if re.fullmatch(r"\s*\d{1,2}[.)]", line[pos:sm.start()]):
-                continue  # "1. Nämnden …": the number belongs to the sentence after it
+            if re.search(r"(?:^|:)\s*\d{1,2}[.)]$", line[pos:sm.start()]):
+                continue  # "1. Nämnden …", "medelsreserv: 2. Till …": the number starts what follows
             pieces.append((pos, sm.start()))
             pos = sm.end()
         pieces.append((pos, len(line)))

@@ -77,9 +77,10 @@ def principal(text: str, regions: list[tuple[int, int]]) -> list[tuple[str, tupl
             y = _name_tail(m.group(2))
             return [(x, m.span(1)), (y, (m.start(2), m.start(2) + len(y)))]
     for a, b in regions:
-        m = _SIGNED.search(text, a, b)
+        m = _SIGNED.search(text[a:b])   # a slice, so that "^" is the start of the section
         if m:
-            return [(m.group(1).strip(), m.span(1)), (m.group(2).strip(), m.span(2))]
+            return [(m.group(1).strip(), (a + m.start(1), a + m.end(1))),
+                    (m.group(2).strip(), (a + m.start(2), a + m.end(2)))]
     return []
 
 
