@@ -187,10 +187,18 @@ def _cells(text: str, s: int, e: int) -> list[tuple[int, int]]:
 
 
 def _is_table(text: str, cells: list[list[tuple[int, int]]]) -> bool:
+    """Rows of records, not columns side by side: the last column is mostly dates or
+    numbers, or every row has the same cells and the last ones are phrases (four words
+    or more; side-by-side blocks hold names, titles and units)."""
     last = [text[c[-1][0]:c[-1][1]] for c in cells if len(c) > 1 and c[-1][1] > c[-1][0]]
     if not last:
         return False
-    return sum(1 for v in last if TABLE_CELL_RX.match(v.strip())) >= 0.5 * len(last)
+    if sum(1 for v in last if TABLE_CELL_RX.match(v.strip())) >= 0.5 * len(last):
+        return True
+    counts = {len(c) for c in cells}
+    body = last[1:]
+    return (len(cells) >= 3 and len(counts) == 1 and counts.pop() >= 2
+            and sum(1 for v in body if len(v.split()) >= 4) >= 0.5 * len(body))
 
 
 def normalise_bullets(mt: MappedText) -> MappedText:

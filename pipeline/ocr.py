@@ -30,6 +30,7 @@ os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # must be set before Tesseract s
 from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError  # noqa: E402
 
 from .ingest import Document, IngestError, Page  # noqa: E402
+from .layout import LIST_ITEM_RX  # noqa: E402
 
 LANG = "swe"
 DPI = 200
@@ -71,7 +72,7 @@ def assemble_lines(runs: list[list[Box]], page_width: float) -> str:
         h = median(b.bottom - b.top for b in run)
         piece = [run[0]]
         for b in run[1:] + [None]:
-            if b is not None and b.x0 - piece[-1].x1 <= 1.8 * h:
+            if b is not None and b.x0 - piece[-1].x1 <= 1.5 * h:
                 piece.append(b)
                 continue
             # a wide gap inside a run: side-by-side columns that OCR read as one line
@@ -106,7 +107,7 @@ def assemble_lines(runs: list[list[Box]], page_width: float) -> str:
         text = "\t" if line[0].x0 - left > 0.25 * page_width else ""
         for i, b in enumerate(line):
             if i:
-                text += "\t" if b.x0 - line[i - 1].x1 > 1.8 * h else " "
+                text += "\t" if b.x0 - line[i - 1].x1 > 1.5 * h else " "
             text += b.text
         texts.append(text)
     right = max((l[-1].x1 for l, t in zip(lines, texts) if "\t" not in t), default=0)
@@ -129,7 +130,7 @@ def _wrapped(prev: list[Box], prev_text: str, line: list[Box], text: str, right:
     joined."""
     if "\t" in prev_text or "\t" in text or prev_text.endswith("-") or not right:
         return False
-    if re.match(r"^\s*(?:[-•–*▪◦·\uf0b7]\s|\d{1,2}[.)]\s|[a-z][.)]\s)", text):
+    if LIST_ITEM_RX.match(text) or re.match(r"^\s*[•▪◦·\uf0b7]", text):
         return False
     first = line[0]
     word = text.split()[0]

@@ -4,8 +4,8 @@ make scanned (image-only) versions of them with scanner damage.
     python scripts/make_pdf_corpus.py [--out corpus/pdf] [--scans out/scans]
 
 Born-digital PDF (reportlab, Liberation Sans = Arial metrics, as the city's templates):
-a vector logo (no text), a running header "Tjänsteutlåtande / Dnr … / Sida x (n)" on
-every page, a running footer, on page 1 the Handläggare/Telefon | Till/nämnd/date block
+a vector logo (no text), a running header "Tjänsteutlåtande … Sida x (n)" on every
+page (no diarienummer: the seeds do not give the document's own, and none is invented), a running footer, on page 1 the Handläggare/Telefon | Till/nämnd/date block
 in two columns and, when the text has one, the letterhead address block in the footer;
 bullets, side-by-side signature blocks and the tabbed attestation table as tables.
 
@@ -44,7 +44,7 @@ from reportlab.platypus import (KeepTogether, Paragraph, SimpleDocTemplate, Spac
                                 Table, TableStyle)
 from reportlab.rl_config import defaultPageSize  # noqa: E402,F401
 
-from pipeline.layout import ADDRESS_LINE_RX, letterhead_spans  # noqa: E402
+from pipeline.layout import ADDRESS_LINE_RX, LIST_ITEM_RX, letterhead_spans  # noqa: E402
 from pipeline.segment import heading_kind  # noqa: E402
 
 FONT_DIRS = [Path("/usr/share/fonts/truetype/liberation"), Path("/usr/share/fonts/truetype/dejavu")]
@@ -103,6 +103,13 @@ def _is_signature(block: list[str]) -> bool:
             and all(w[:1].isupper() for w in first) and not heading_kind(block[0].strip()))
 
 
+def _hard_wrapped(block: list[str]) -> bool:
+    """Lines of one paragraph broken at a fixed width (not separate lines of a list)."""
+    if any(LIST_ITEM_RX.match(l) or re.match(r"\s*Bilaga\s+\d", l) for l in block[1:]):
+        return False
+    return sum(1 for l in block[:-1] if len(l.strip()) >= 50) >= 0.7 * (len(block) - 1)
+
+
 def _prose_paragraphs(block: list[str]) -> list[str]:
     """Hard-wrapped lines -> paragraphs; a short line ending a sentence ends a paragraph."""
     width = max(len(l.strip()) for l in block)
@@ -150,10 +157,20 @@ def story_of(text: str) -> tuple[list, list[str]]:
             seen_heading = True
             story.append(Paragraph(esc(first), ST_HEAD))
         elif any("\t" in l for l in b):
-            rows = [[Paragraph(esc(c.strip()), ST_CELL) for c in l.split("\t")] for l in b]
-            n = max(map(len, rows))
-            rows = [r + [Paragraph("", ST_CELL)] * (n - len(r)) for r in rows]
-            t = Table(rows, colWidths=[110 * mm] + [50 * mm] * (n - 1), hAlign="LEFT")
+            cells = [[c.strip() for c in l.split("\t")] for l in b]
+            n = max(map(len, cells))
+            cells = [r + [""] * (n - len(r)) for r in cells]
+            # columns as wide as their longest cell, in a font small enough to fit the page
+            size = 10.5
+            while True:
+                widths = [max(pdfmetrics.stringWidth(r[k], FONT, size) for r in cells) + 28 for k in range(n)]
+                if sum(widths) <= 160 * mm or size <= 7:
+                    break
+                size -= 0.5
+            widths[0] = max(widths[0], 160 * mm - sum(widths[1:])) if n > 1 and widths[-1] < 60 * mm else widths[0]
+            st = ParagraphStyle("tc", parent=ST_CELL, fontSize=size, leading=size + 3.5)
+            rows = [[Paragraph(esc(c), st) for c in r] for r in cells]
+            t = Table(rows, colWidths=widths, hAlign="LEFT")
             t.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0)]))
             story += [t, Spacer(1, 6)]
         elif _is_signature(b) and i + 1 < len(blocks) and _is_signature(blocks[i + 1]):
@@ -173,7 +190,7 @@ def story_of(text: str) -> tuple[list, list[str]]:
             story.append(Paragraph(esc(first), ST_TITLE))
         elif len(b) == 1 and len(first) <= 60 and not first.endswith((".", ",", ";")) and seen_heading:
             story.append(Paragraph(esc(first), ST_HEAD))  # an unnumbered sub-heading
-        elif _is_short_lines(b) and len(b) > 1:
+        elif len(b) > 1 and (_is_short_lines(b) or not _hard_wrapped(b)):
             story.append(Paragraph("<br/>".join(esc(l.strip()) for l in b), ST_LINES))
         else:
             for p in _prose_paragraphs(b):
@@ -194,13 +211,7 @@ def _logo(c, x, y):
     c.restoreState()
 
 
-def _dnr(stem: str) -> str:
-    n = int(hashlib.sha256(stem.encode()).hexdigest()[:6], 16) % 9000 + 1000
-    return f"Dnr 1.2-{n}/2023"  # the document's own number; only in the running header
-
-
 def render_pdf(text: str, stem: str) -> bytes:
-    dnr = _dnr(stem)
 
     def build(total: int) -> tuple[bytes, int]:
         buf = io.BytesIO()
@@ -214,8 +225,6 @@ def render_pdf(text: str, stem: str) -> bytes:
             _logo(c, 20 * mm, h - 25 * mm)
             c.setFont(BOLD, 10)
             c.drawString(120 * mm, h - 16 * mm, "Tjänsteutlåtande")
-            c.setFont(FONT, 9)
-            c.drawString(120 * mm, h - 21 * mm, dnr)
             c.drawRightString(w - 18 * mm, h - 16 * mm, f"Sida {doc.page} ({total})")
             c.setFont(FONT, 8)
             y = 14 * mm
@@ -346,9 +355,10 @@ def garbage_layer_pdf(pdf: bytes, stem: str, pages: int = 1) -> bytes:
     return buf.getvalue()
 
 
-def seed_texts(root: Path = ROOT) -> list[Path]:
+def seed_texts(root: Path = ROOT, variants: bool = False) -> list[Path]:
     files = sorted((root / "corpus").glob("[0-9][0-9][0-9]_*.txt"))
-    files += sorted((root / "corpus" / "variants").glob("*.txt"))
+    if variants:
+        files += sorted((root / "corpus" / "variants").glob("*.txt"))
     return files
 
 
@@ -357,10 +367,12 @@ def main(argv=None) -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "corpus" / "pdf")
     ap.add_argument("--scans", type=Path, metavar="DIR",
                     help="also write the scanned versions there (several MB; keep them out of git)")
+    ap.add_argument("--variants", action="store_true",
+                    help="also render corpus/variants/*.txt (the tests render them on the fly)")
     args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     digital = {}
-    for path in seed_texts():
+    for path in seed_texts(variants=args.variants):
         text = path.read_text(encoding="utf-8")
         data = render_pdf(text, path.stem)
         digital[path.stem] = data
