@@ -1,5 +1,5 @@
-"""Attachments, stance and parties: exact values against gold (clean seeds and variants, as written and flattened,
-variants), the OCR-damaged seed, case numbers on attachment lines, stance evidence."""
+"""Attachments, stance and parties: exact values against gold (clean seeds and variants, as
+written and flattened), the OCR-damaged seed, case numbers on attachment lines, stance evidence."""
 import json
 from pathlib import Path
 
@@ -98,3 +98,21 @@ def test_mixed_stance_cites_both_polarities():
     rec = process_path(CORPUS / "variants" / "v02_socialnamnden_sok2023_yttrande.txt")
     texts = [e.text for e in rec.provenance["stance"]]
     assert any("positiv" in t for t in texts) and any("avstyrker" in t for t in texts)
+
+
+def test_numbered_items_read_as_a_stream(tmp_path):
+    """OCR of a rendered page: an item wrapped onto the next line together with the next item,
+    two items on one line, and a page footer after the list."""
+    out = run(tmp_path, HEAD + "Text.\n\nBilagor\n\n1 Överenskommelse mellan staden och Polisregion\n"
+                              "Stockholm 2 Prioriterade områden\nBilaga 3. Remissmissiv, dnr KS 2021/77 Bilaga 4.\n"
+                              "Åtgärdsplan 2021\n\nstockholm.se\n", attachments)
+    assert [(a["number"], a["title"], a["diarienummer"]) for a in out.values["attachments"]] == [
+        (1, "Överenskommelse mellan staden och Polisregion Stockholm", None), (2, "Prioriterade områden", None),
+        (3, "Remissmissiv", "KS 2021/77"), (4, "Åtgärdsplan 2021", None)]
+
+
+def test_unnumbered_title_wrapped_after_a_function_word(tmp_path):
+    out = run(tmp_path, HEAD + "Text.\n\nBilaga\n\nRemiss av överenskommelse mellan Stockholms stad och\n"
+                              "Polisregion Stockholm, dnr KS 2019/905\n\nstockholm.se\n", attachments)
+    assert out.values["attachments"] == [{"number": None, "diarienummer": "KS 2019/905",
+                                          "title": "Remiss av överenskommelse mellan Stockholms stad och Polisregion Stockholm"}]

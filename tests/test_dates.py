@@ -169,3 +169,8 @@ def test_year_range_end_refined_by_a_finer_date_of_that_year(tmp_path):
 def test_no_dates_no_validity(tmp_path):
     out = run(tmp_path, "Yttrande till Kommunstyrelsen\n\nFörslag till beslut\n\nNämnden godkänner yttrandet.\n")
     assert "dates" not in out.values and "validity" not in out.values and "remiss" not in out.values
+
+
+def test_cue_on_the_line_before_the_date(tmp_path):
+    out = run(tmp_path, DOC.replace("Remisstiden går ut den 1 juni 2022.", "Svar ska lämnas senast den\n1 juni 2022."))
+    assert out.values["remiss"] == {"deadline": "2022-06-01"}

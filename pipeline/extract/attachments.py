@@ -1,12 +1,16 @@
 """Attachments -> `attachments` [{number, title, diarienummer}].
 
 Where: the "Bilaga" / "Bilagor" section (and lines the segmenter took for headings right
-after it, such as "Bilaga 1 Förslag till yttrande"), up to the next known section.
+after it: "Bilaga 1 Förslag till yttrande", or a line glued to the list without a blank
+line), up to the next section.
 
 Items: numbered ("1. ", "1) ", "1 ", "Bilaga 1. ", "Bilaga 2 "), bulleted or one per
 paragraph; in a flattened export the numbered items are found inline ("Bilagor 1. X 2. Y",
 "Bilaga 1 X Bilaga 2 Y"), numbers taken only in sequence.
-A line that starts in lower case continues the item above it (hard-wrapped titles).
+Numbered lists are read as one stream split on the numbers in sequence (wrapped titles,
+several items on one line); the last item ends at a blank line. In unnumbered lists a line
+that starts in lower case, or follows a line ending in "och", "mellan", "för", a dash…,
+continues the item above it; a line that is only a web address (a page footer) is skipped.
 `title` is whitespace-normalised, as written, without a trailing period and without the
 case number it carries; `diarienummer` is that number ("KS 2023/740") when the item ends
 with "(KS 2023/740)", ", dnr KS 2019/905" or ", KS 2023/740"; else None.
@@ -19,6 +23,9 @@ _DNR = r"(?:[A-ZÅÄÖ]{2,5}\s\d{4}/\d{1,6}|\d+(?:\.\d+)*-\d+/\d{4}|\d{4}[-:]\d{
 _DNR_TAIL = re.compile(rf"(?:\s*\(\s*(?:[Dd]nr\.?:?\s*)?(?P<a>{_DNR})\s*\)|,?\s+[Dd]nr\.?:?\s*(?P<b>{_DNR})|,\s*(?P<c>{_DNR}))\s*\.?$")
 _ITEM_RX = re.compile(r"^(?:Bilaga\s+)?(\d{1,2})(?:[.):]\s*|\s+)(?=\S)|^[-•–*▪]\s+")
 _HEADING_WORD = re.compile(r"\s*(?:Bilag(?:a|or|an)|Bifogade handlingar)\b[ \t]*:?[ \t]*", re.I)
+_URL_LINE = re.compile(r"^(?:www\.)?[\w.-]+\.(?:se|nu|com|org)(?:/\S*)?$", re.I)
+# a title line that ends with a function word or a dash is continued on the next line
+_OPEN_END = re.compile(r"(?:\s(?:och|mellan|för|av|i|med|till|om|samt|inom|från|på)|[-–—,])\s*$", re.I)
 _INLINE_NUM = re.compile(r"(?:(?<=\s)|^)(?:Bilaga\s+)?(\d{1,2})(?:[.):]\s*|\s+)(?=[A-ZÅÄÖ])")
 
 
@@ -40,12 +47,21 @@ def _region(ctx) -> tuple[int, int] | None:
         start = s.heading_start if s.heading_start >= 0 else s.start
         end = s.end
         for t in secs[i + 1:]:
-            if t.kind == "attachments" or (t.kind == "other" and (t.heading or "").lower().startswith("bilaga")):
+            if t.kind == "attachments" or (t.kind == "other" and _list_line(ctx.text, t)):
                 end = t.end
             else:
                 break
         return start, end
     return None
+
+
+def _list_line(text: str, sec) -> bool:
+    """A line the segmenter took for a heading but which belongs to the list: "Bilaga 2 …",
+    or a line that directly follows the list without a blank line (a wrapped item)."""
+    if (sec.heading or "").lower().startswith("bilaga"):
+        return True
+    before = text[:sec.heading_start].rstrip(" \t")
+    return before.endswith("\n") and not before.endswith("\n\n") and bool(before.strip())
 
 
 def parse(text: str, start: int, end: int) -> list[dict]:
@@ -59,7 +75,9 @@ def parse(text: str, start: int, end: int) -> list[dict]:
         if not rest_of_line.strip() or ":" in text[h.start():h.end()] or flat:
             start = h.end()
     region = text[start:end]
-    if flat:
+    if flat or re.search(r"(?m)^[ \t]*(?:Bilaga\s+)?1(?:[.):]\s*|\s+)(?=[A-ZÅÄÖ])", region):
+        # numbered: read the region as one stream, so that wrapped titles and items that
+        # share a line ("Bilaga 1 X Bilaga 2 Y", OCR line merges) split on the numbers
         return _inline(text, start, end)
     items: list[dict] = []
     for m in re.finditer(r"[^\n]+", region):
@@ -69,8 +87,10 @@ def parse(text: str, start: int, end: int) -> list[dict]:
             continue
         lead = len(text[s:e]) - len(text[s:e].lstrip())
         s += lead
+        if _URL_LINE.match(line):
+            continue  # a page footer ("stockholm.se"), not an attachment
         item = _ITEM_RX.match(line)
-        if items and not item and line[:1].islower():
+        if items and not item and (line[:1].islower() or _OPEN_END.search(items[-1]["raw"])):
             items[-1]["raw"] += " " + line
             items[-1]["end"] = e
             continue
@@ -95,7 +115,11 @@ def _inline(text: str, start: int, end: int) -> list[dict]:
         return _finish([{"number": None, "raw": body, "start": s, "end": s + len(body)}])
     items = []
     for i, m in enumerate(marks):
-        e = marks[i + 1].start() if i + 1 < len(marks) else len(region.rstrip())
+        if i + 1 < len(marks):
+            e = marks[i + 1].start()
+        else:  # the last item ends at a blank line (footers and page furniture follow)
+            blank = re.search(r"\n[ \t]*\n", region[m.end():])
+            e = m.end() + blank.start() if blank else len(region.rstrip())
         items.append({"number": int(m.group(1)), "raw": region[m.end():e], "start": start + m.end(), "end": start + e})
     return _finish(items)
 

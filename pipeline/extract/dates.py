@@ -187,8 +187,10 @@ def _is_boundary(text: str, i: int, j: int) -> bool:
     if run.count("\n") >= 2 or not nxt:
         return True
     if "\n" in run:
-        # a wrapped line continues when the next line starts lower case after a word, comma or digit
-        return not ((prev.isalnum() or prev in ",–-") and nxt.islower())
+        # a wrapped line continues when the next line starts lower case or with a digit
+        # ("senast den\n15 mars 2024") after a word, comma or digit
+        digit = nxt.isdigit() and not re.match(r"\d{1,2}[.)]\s", text[j:j + 4])   # not a list item
+        return not ((prev.isalnum() or prev in ",–-") and (nxt.islower() or digit))
     if prev in ".!?" and (nxt.isupper() or nxt in "”\""):
         return not _ABBREV_END.search(text[max(0, i - 9):i - 1])
     return False
