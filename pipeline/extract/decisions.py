@@ -142,8 +142,8 @@ def parse_section(text: str, start: int, end: int) -> list[dict]:
             items.append({"number": int(num.group(1)), "raw": line[num.end():], "start": s + num.end(), "end": e})
             expected += 1
         elif adjacent and (open_colon or (cur.get("sub") and _SUB_RX.match(line))
-                           or (not _blank_between(text, prev_end, s) and not has_verb and not num
-                               and line[:1].islower())):
+                           or (not _blank_between(text, prev_end, s) and not num and line[:1].islower()
+                               and (not has_verb or not re.search(r"[.:;]$", cur["raw"].rstrip())))):
             # a sub-point after a colon, or the wrapped rest of the decision
             cur["sub"] = cur.get("sub") or open_colon
             cur["raw"] += " " + line

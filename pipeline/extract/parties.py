@@ -2,7 +2,8 @@
 
 Sources, in this order (duplicates, case-insensitive, are listed once):
 1. the agreement the document is about: the first "överenskommelse/avtal … mellan X och Y"
-   in the head block, the decision or the summary ("mellan Stockholms stad och Polisregion
+   in the head block (everything before the first decision section), the decision or the
+   summary ("mellan Stockholms stad och Polisregion
    Stockholm"); if there is none there, "X och Y ingick/tecknade … överenskommelse" in the
    same sections;
 2. enumerations of cooperating parties anywhere: "Samverkande parter (utöver A och B) är
@@ -19,7 +20,7 @@ import re
 
 GENERIC = {"förvaltningen", "stadsdelsförvaltningen", "stadsdelsförvaltningarna", "polisen", "lokalpolisområdet",
            "lokalpolisområdena", "staden", "nämnden", "nämnderna", "kommunen", "parterna", "myndigheterna",
-           "kontoret", "stadsdelsnämnden", "polismyndigheten"}
+           "kontoret", "stadsdelsnämnden", "stadsdelsnämnderna", "polismyndigheten"}
 _STOP = {"i", "om", "för", "med", "enligt", "som", "samt", "är", "har", "ska", "kan", "och", "vilket", "där", "till",
          "avseende", "gällande", "från", "under", "inom", "på",
          # words that begin the next line of a flattened title block
@@ -27,12 +28,12 @@ _STOP = {"i", "om", "för", "med", "enligt", "som", "samt", "är", "har", "ska",
 _MELLAN = re.compile(r"(?:överenskommelse|avtal)\w*\s+(?:\w+\s+){0,2}?mellan\s+(.+?)\s+och\s+(\S+(?:[ \t]*\n?[ \t]*\S+){0,5})",
                      re.I)
 _SIGNED = re.compile(r"(?:^|(?<=[.\n]))\s*([A-ZÅÄÖ][^\n.]{2,80}?)\s+och\s+([a-zåäöA-ZÅÄÖ][^\n.]{2,60}?)\s+"
-                     r"(?:ingick|tecknade|har ingått|har tecknat)\b[^.\n]{0,60}?(?:överenskommelse|avtal)")
+                     r"(?:ingick|tecknade|har ingått|har tecknat)\b[^.]{0,60}?(?:överenskommelse|avtal)")
 _ENUM = [
-    re.compile(r"[Ss]amverkande parter\s+(?:lokalt\s+)?(?P<body>.+?)(?:\.(?=\s|$)|$)", re.S),
+    re.compile(r"[Ss]amverkande\s+parter\s+(?:lokalt\s+)?(?P<body>.+?)(?:\.(?=\s|$)|$)", re.S),
     re.compile(r"[Ss]amverkansparter(?:na)?\s+(?:är|utgörs av)\s+(?P<body>(?:[A-ZÅÄÖ]|\w+(?:förvaltningen|kontoret)\b)"
                r".+?)(?:\.(?=\s|$)|$)", re.S),
-    re.compile(r"Utöver\s+(?P<ut>.+?)\s+är\s+(?:i dag(?:släget)?\s+|enligt förslaget\s+)?(?P<body>.+?)\s+engagerade i\s+"
+    re.compile(r"Utöver\s+(?P<ut>.+?)\s+är\s+(?:i dag(?:släget)?\s+|enligt förslaget\s+)?(?P<body>.+?)\s+engagerade\s+i\s+"
                r"samverkan", re.S),
 ]
 _FILLER = re.compile(r"^(?:är|består|enligt förslaget|i dag(?:släget)?|utöver|av|representanter|från|lokalt)\b\s*,?\s*", re.I)
@@ -102,8 +103,10 @@ def enumerated(text: str) -> list[tuple[str, tuple[int, int]]]:
 
 def extract(ctx, out) -> None:
     text = ctx.text
-    regions = [(s.start if s.kind != "head" else 0, s.end) for s in ctx.sections
-               if s.kind in ("head", "decision", "summary")]
+    # the head block runs to the first decision (the title may have been taken for a heading)
+    first_decision = next((s.heading_start for s in ctx.sections if s.kind == "decision"), None)
+    regions = [(0, first_decision if first_decision is not None else ctx.sections[0].end)]
+    regions += [(s.start, s.end) for s in ctx.sections if s.kind in ("decision", "summary")]
     seen: dict[str, int] = {}
     for raw, span in principal(text, regions) + enumerated(text):
         name = _clean(raw)
