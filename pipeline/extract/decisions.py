@@ -21,7 +21,12 @@ Conventions (the gold files follow them):
 - `actor` is the board named as the subject of the decision, as written
   ("Idrottsnämnden", "Skärholmens stadsdelsnämnd", "Nämnden"); None for impersonal
   (passive) decisions ("Ärendet läggs till handlingarna.", "Paragrafen justeras omedelbart.").
-- `action` is one label of ACTIONS. When one decision has several verbs ("godkänner … och
+- `action` is one label of the controlled vocabulary ACTIONS (active, passive and
+  infinitive forms map to the same label): godkänner, överlämnar, lägger till handlingarna,
+  justerar omedelbart (also "Paragrafen förklaras omedelbart justerad"), tillstyrker,
+  avstyrker, återremitterar, ger i uppdrag (also "uppdrar"), noterar (also "tar del av"),
+  antar, fastställer, föreslår, hemställer, avslår, bifaller, besvarar, begär, anmäler,
+  delegerar, upphäver, beslutar; None when no verb of the list is found. When one decision has several verbs ("godkänner … och
   överlämnar …") the action is the first one in the text, the main clause verb. "beslutar
   att <verb>" takes the label of <verb> when it is in the vocabulary, else "beslutar".
 """
