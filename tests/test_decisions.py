@@ -132,3 +132,20 @@ def test_proposal_restated_in_the_views_is_a_second_span():
     assert len(ev) == 2
     assert " ".join(raw[ev[1].start:ev[1].end].split()).startswith("Hägersten-Liljeholmens stadsdelsnämnd godkänner")
     assert "till Kommunstyrelsen som svar" in " ".join(raw[ev[1].start:ev[1].end].split())
+
+
+def test_att_list_after_an_introduction(tmp_path):
+    got_ = run(tmp_path, "Förvaltningen föreslår att stadsdelsnämnden beslutar\n\n"
+                         "att godkänna förvaltningens svar på remissen,\n\natt omedelbart justera beslutet.")
+    assert got_ == [
+        {"number": None, "text": "godkänna förvaltningens svar på remissen,", "actor": "Stadsdelsnämnden",
+         "action": "godkänner"},
+        {"number": None, "text": "omedelbart justera beslutet.", "actor": "Stadsdelsnämnden",
+         "action": "justerar omedelbart"}]
+
+
+def test_numbered_items_after_beslutar_att(tmp_path):
+    got_ = run(tmp_path, "Kulturnämnden beslutar att:\n1. återremittera ärendet till förvaltningen.\n"
+                         "2. ge förvaltningen i uppdrag att återkomma.")
+    assert [(d["number"], d["actor"], d["action"]) for d in got_] == [
+        (1, "Kulturnämnden", "återremitterar"), (2, "Kulturnämnden", "ger i uppdrag")]

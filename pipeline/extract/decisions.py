@@ -12,6 +12,10 @@ Conventions (the gold files follow them):
   is not a sub-point (the previous decision ended with a colon and the line has no decision
   verb). Unnumbered paragraphs and sentences are decisions when they contain a decision
   verb; other lines in the section (signatures printed under the proposal) are skipped.
+- An introduction "(Förvaltningen föreslår att) <board> beslutar (att)(:)" followed by
+  numbered items or "att …" lines (the older list form) is not itself a decision: each item
+  is, with the board of the introduction as its `actor` (first letter upper-cased) and its
+  text without the number or the leading "att" ("godkänna förvaltningens svar …").
 - The same decision proposed again later (a second decision section at the end of the
   document, often with small differences such as a missing final period or OCR noise) is
   one decision: the first wording is kept and both spans are cited. Same number (or both
@@ -71,6 +75,9 @@ _ACTOR_RX = re.compile(r"^([A-ZÅÄÖ][\w\-–]*(?:\s+(?:och\s+)?[\w\-–]+){0,4
                        r"Nämnden|Styrelsen|Utskottet|Stadsdelsnämnden)$")
 _NUM_RX = re.compile(r"^\s*(\d{1,2})(?:[.)]\s*|\s+)(?=\S)")
 _SUB_RX = re.compile(r"^\s*(?:[-•–*▪]\s+|[a-z][.)]\s+|att\s)")
+_INTRO_RX = re.compile(r"^(?:.*?\bföreslår\s+att\s+)?(?P<actor>[\w\-– ]+?)\s+(?:beslutar|besluta)(?:\s+att)?\s*:?$",
+                       re.I)
+_ATT_RX = re.compile(r"^\s*att\s+(?=\S)")
 _SENT_SPLIT = re.compile(r"(?<=[.!?])\s+(?=(?:\d{1,2}[.)]?\s+)?[A-ZÅÄÖ])")
 
 
@@ -136,15 +143,29 @@ def parse_section(text: str, start: int, end: int) -> list[dict]:
     items: list[dict] = []
     expected = 1
     prev_end = None
+    intro_actor = None
     for s, e in _lines(text, start, end):
         line = text[s:e]
+        intro = _INTRO_RX.match(line)
+        if intro and not items and _ACTOR_RX.match(intro.group("actor")[:1].upper() + intro.group("actor")[1:]):
+            a = intro.group("actor")
+            intro_actor = a[:1].upper() + a[1:]
+            prev_end = e
+            continue
+        att = _ATT_RX.match(line) if intro_actor else None
+        if att:   # "att godkänna …": one decision of the introduced board
+            items.append({"number": None, "raw": line[att.end():], "start": s + att.end(), "end": e,
+                          "actor": intro_actor})
+            prev_end = e
+            continue
         num = _NUM_RX.match(line)
         cur = items[-1] if items else None
         adjacent = cur is not None and prev_end == cur["end"]   # the previous line belongs to cur
         open_colon = cur is not None and cur["raw"].rstrip().endswith(":")
         has_verb = action_of(line)[0] is not None
         if num and int(num.group(1)) == expected and not (open_colon and not has_verb):
-            items.append({"number": int(num.group(1)), "raw": line[num.end():], "start": s + num.end(), "end": e})
+            items.append({"number": int(num.group(1)), "raw": line[num.end():], "start": s + num.end(), "end": e,
+                          "actor": intro_actor})
             expected += 1
         elif adjacent and (open_colon or (cur.get("sub") and _SUB_RX.match(line))
                            or (not _blank_between(text, prev_end, s) and not num and line[:1].islower()
@@ -164,7 +185,8 @@ def parse_section(text: str, start: int, end: int) -> list[dict]:
     out = []
     for it in items:
         body = re.sub(r"\s+", " ", it["raw"]).strip()
-        out.append({"number": it["number"], "text": body, "spans": [(it["start"], it["end"])]})
+        out.append({"number": it["number"], "text": body, "spans": [(it["start"], it["end"])],
+                    "actor": it.get("actor")})
     return out
 
 
@@ -202,5 +224,6 @@ def extract(ctx, out) -> None:
     restated(text, ctx.sections_of("views", "end", "summary"), found)
     for d in found:
         action, verb = action_of(d["text"])
-        item = {"number": d["number"], "text": d["text"], "actor": actor_of(d["text"], verb), "action": action}
+        actor = d.get("actor") or actor_of(d["text"], verb)
+        item = {"number": d["number"], "text": d["text"], "actor": actor, "action": action}
         out.append("proposed_decisions", item, d["spans"])
