@@ -1,22 +1,34 @@
 """The Swedish lexicon of the repair stage, loaded once per process.
 
-models/lexicon/forms.tsv.gz (built by scripts/build_lexicon.py from hunspell-sv-se and
-wordfreq) gives every lower-cased word form its compound roles and its frequency. On top
-of it the loader builds a *skeleton* index: the form with å/ä→a, ö→o, é→e. OCR with an
-English model keeps a word's skeleton more or less intact while losing the dots, so a
-damaged word is repaired by looking its possible skeletons up (see pipeline/repair.py).
+Built by scripts/build_lexicon.py from hunspell-sv and wordfreq into models/lexicon/:
+- forms.marisa.gz      every lower-cased word form -> (compound role bits, wordfreq zipf*100);
+- skeletons.marisa.gz  the *skeleton* index, built at build time: the form with å/ä→a,
+  ö→o, é→e -> the forms that have it. OCR with an English model keeps a word's skeleton
+  more or less intact while losing the dots, so a damaged word is repaired by looking its
+  possible skeletons up (see pipeline/repair.py);
+- meta.json            the search bound (best frequency per word length) and sources;
+- bigrams.marisa.gz    the context model (see `Bigrams`).
 
-`lexicon()` returns the shared instance; the first call reads the file (about a second).
+The tries are marisa-trie structures (compact, loaded in a few tens of milliseconds
+instead of parsing a million lines). Lookups go through small per-process caches that
+keep the dict-like API (`lex.roles.get(w, 0)`, `lex.zipf.get(w)`,
+`lex.by_skeleton.get(skel)`). `lexicon()` returns the shared instance.
 """
 from __future__ import annotations
 
 import gzip
-from dataclasses import dataclass, field
+import json
+import math
 from functools import lru_cache
 from pathlib import Path
 
+import marisa_trie
+
 WORD, BEGIN, MIDDLE, END, PROPER, STEM = 1, 2, 4, 8, 16, 32
-MODEL = Path(__file__).resolve().parents[1] / "models" / "lexicon" / "forms.tsv.gz"
+MODEL_DIR = Path(__file__).resolve().parents[1] / "models" / "lexicon"
+FORMS_FMT = "<BH"          # roles, zipf*100
+BIGRAM_FMT = "<I"          # count
+CACHE_LIMIT = 400_000      # entries per lookup cache before it is emptied (bounded memory)
 
 _FOLD = str.maketrans({"å": "a", "ä": "a", "ö": "o", "é": "e", "à": "a", "ü": "u"})
 
@@ -26,12 +38,148 @@ def skeleton(word: str) -> str:
     return word.lower().translate(_FOLD)
 
 
-@dataclass
+class _Forms:
+    """form -> (roles, zipf), cached; shared by the `roles` and `zipf` views."""
+
+    def __init__(self, trie: marisa_trie.RecordTrie):
+        self.trie = trie
+        self.cache: dict[str, tuple[int, float]] = {}
+
+    def entry(self, w: str) -> tuple[int, float]:
+        e = self.cache.get(w)
+        if e is None:
+            r = self.trie.get(w)
+            e = (r[0][0], r[0][1] / 100) if r else (0, 0.0)
+            if len(self.cache) > CACHE_LIMIT:
+                self.cache.clear()
+            self.cache[w] = e
+        return e
+
+
+class _Roles:
+    def __init__(self, forms: _Forms):
+        self._f = forms
+
+    def get(self, w: str, default: int = 0) -> int:
+        return self._f.entry(w)[0] or default
+
+    def __getitem__(self, w: str) -> int:
+        return self._f.entry(w)[0]
+
+    def __contains__(self, w: str) -> bool:
+        return self._f.entry(w) != (0, 0.0)
+
+    def __len__(self) -> int:
+        return len(self._f.trie)
+
+
+class _Zipf:
+    def __init__(self, forms: _Forms):
+        self._f = forms
+
+    def get(self, w: str, default: float = 0.0) -> float:
+        return self._f.entry(w)[1] or default
+
+
+class _Skeletons:
+    """skeleton -> forms with roles (a list, or the default when there are none), and
+    whether a string begins some skeleton (for the pruned candidate search)."""
+
+    def __init__(self, trie: marisa_trie.BytesTrie):
+        self.trie = trie
+        self.cache: dict[str, list[str]] = {}
+        self.prefixes: dict[str, bool] = {}
+        self.heads_cache: dict[str, tuple[int, ...]] = {}
+
+    def get(self, s: str, default=None):
+        v = self.cache.get(s)
+        if v is None:
+            v = [b.decode("utf-8") for b in self.trie.get(s, ())]
+            if len(self.cache) > CACHE_LIMIT:
+                self.cache.clear()
+            self.cache[s] = v
+        return v or default
+
+    def heads(self, s: str) -> tuple[int, ...]:
+        """Lengths j (longest first, 2 <= j <= len(s) - 2) where s[:j] is a skeleton: the
+        places a compound reading of s may be split (one trie walk instead of a lookup
+        per position)."""
+        v = self.heads_cache.get(s)
+        if v is None:
+            v = tuple(sorted((len(k) for k in self.trie.prefixes(s) if 2 <= len(k) <= len(s) - 2),
+                             reverse=True))
+            if len(self.heads_cache) > CACHE_LIMIT:
+                self.heads_cache.clear()
+            self.heads_cache[s] = v
+        return v
+
+    def has_prefix(self, p: str) -> bool:
+        v = self.prefixes.get(p)
+        if v is None:
+            v = next(self.trie.iterkeys(p), None) is not None
+            if len(self.prefixes) > CACHE_LIMIT:
+                self.prefixes.clear()
+            self.prefixes[p] = v
+        return v
+
+
+class Bigrams:
+    """Context model: counts of adjacent lower-cased word pairs in clean Swedish text
+    (what it was built from is in meta.json and scripts/build_lexicon.py). `logp(a, b)`
+    is a log10 P(b | a) with absolute discounting and back-off to the unigram counts of
+    the same text, smoothed with wordfreq so unseen words are not impossible."""
+
+    def __init__(self, pairs: marisa_trie.RecordTrie, unigrams: marisa_trie.RecordTrie, total: int):
+        self.pairs, self.unigrams, self.total = pairs, unigrams, max(total, 1)
+        self._followers: dict[str, int] = {}
+
+    def count(self, a: str, b: str = "") -> int:
+        r = (self.pairs.get(f"{a} {b}") if b else self.unigrams.get(a))
+        return r[0][0] if r else 0
+
+    def followers(self, a: str) -> int:
+        """How many different words follow `a` (for the back-off weight)."""
+        n = self._followers.get(a)
+        if n is None:
+            n = self._followers[a] = sum(1 for _ in self.pairs.iterkeys(a + " "))
+        return n
+
+    def logp(self, a: str, b: str, zipf: float = 0.0) -> float:
+        d = 0.75
+        cb = self.count(b)
+        # unigram: the word's share of the training text, or wordfreq for unseen words
+        p_uni = cb / self.total if cb else 10 ** (min(zipf, 7.0) - 9) + 1e-9
+        ca = self.count(a)
+        if not ca:
+            return math.log10(p_uni)
+        cab = self.count(a, b)
+        lam = d * self.followers(a) / ca
+        return math.log10(max(cab - d, 0) / ca + lam * p_uni)
+
+
 class Lexicon:
-    roles: dict[str, int] = field(default_factory=dict)    # form -> role bits (0: frequency only)
-    zipf: dict[str, float] = field(default_factory=dict)   # form -> wordfreq zipf (0 if unknown)
-    by_skeleton: dict[str, list[str]] = field(default_factory=dict)  # skeleton -> forms with roles
-    max_zipf: list[float] = field(default_factory=lambda: [0.0] * 64)  # by word length (search bound)
+    def __init__(self, forms: marisa_trie.RecordTrie, skels: marisa_trie.BytesTrie,
+                 max_zipf: list[float], bigrams: Bigrams | None = None):
+        f = _Forms(forms)
+        self.entry = f.entry                   # form -> (roles, zipf)
+        self.roles = _Roles(f)                 # form -> role bits (0: frequency only)
+        self.zipf = _Zipf(f)                   # form -> wordfreq zipf (0 if unknown)
+        self.by_skeleton = _Skeletons(skels)   # skeleton -> forms with roles
+        self.max_zipf = max_zipf               # best zipf by word length (search bound)
+        self.bigrams = bigrams
+        self._with_role: dict[tuple[str, int], tuple[str, ...]] = {}
+
+    def with_role(self, skel: str, role: int) -> tuple[str, ...]:
+        """Forms of a skeleton that may take one of the roles (cached)."""
+        key = (skel, role)
+        v = self._with_role.get(key)
+        if v is None:
+            entry = self.entry
+            v = tuple(f for f in self.by_skeleton.get(skel, ()) if entry(f)[0] & role)
+            if len(self._with_role) > CACHE_LIMIT:
+                self._with_role.clear()
+            self._with_role[key] = v
+        return v
 
     def is_word(self, w: str) -> bool:
         """A form the dictionary accepts on its own (not only inside compounds)."""
@@ -44,30 +192,24 @@ class Lexicon:
         return [f for f in self.by_skeleton.get(skel, ()) if self.roles[f] & role]
 
 
-def load(path: Path = MODEL) -> Lexicon:
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: lexicon model missing; build it with "
+def _trie(cls, path: Path, *fmt):
+    t = cls(*fmt)
+    return t.frombytes(gzip.decompress(path.read_bytes()))
+
+
+def load(model_dir: Path = MODEL_DIR) -> Lexicon:
+    if not (model_dir / "meta.json").exists():
+        raise FileNotFoundError(f"{model_dir}: lexicon model missing; build it with "
                                 "scripts/build_lexicon.py")
-    lex = Lexicon()
-    roles, zipf, by_skel = lex.roles, lex.zipf, lex.by_skeleton
-    with gzip.open(path, "rt", encoding="utf-8") as f:
-        for line in f:
-            form, r, z = line.rstrip("\n").split("\t")
-            r = int(r)
-            roles[form] = r
-            if z != "0":
-                zf = zipf[form] = int(z) / 100
-                n = min(len(form), 63)
-                if r and zf > lex.max_zipf[n]:
-                    lex.max_zipf[n] = zf
-            if r:
-                s = form.translate(_FOLD)
-                lst = by_skel.get(s)
-                if lst is None:
-                    by_skel[s] = [form]
-                else:
-                    lst.append(form)
-    return lex
+    meta = json.loads((model_dir / "meta.json").read_text(encoding="utf-8"))
+    forms = _trie(marisa_trie.RecordTrie, model_dir / "forms.marisa.gz", FORMS_FMT)
+    skels = _trie(marisa_trie.BytesTrie, model_dir / "skeletons.marisa.gz")
+    bigrams = None
+    if (model_dir / "bigrams.marisa.gz").exists():
+        bigrams = Bigrams(_trie(marisa_trie.RecordTrie, model_dir / "bigrams.marisa.gz", BIGRAM_FMT),
+                          _trie(marisa_trie.RecordTrie, model_dir / "unigrams.marisa.gz", BIGRAM_FMT),
+                          meta["bigrams"]["tokens"])
+    return Lexicon(forms, skels, meta["max_zipf"], bigrams)
 
 
 @lru_cache(maxsize=1)

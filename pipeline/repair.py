@@ -148,7 +148,9 @@ def _compound(s: str, roles: dict, depth: int) -> Optional[list[str]]:
     return None
 
 
-def _best_form(forms: list[str], lex) -> str:
+def _best_form(forms, lex) -> str:
+    if len(forms) == 1:
+        return forms[0]
     return max(forms, key=lambda f: (lex.zipf.get(f, 0.0), f))
 
 
@@ -175,20 +177,22 @@ def _pick(forms: list[str], marked: str, lex) -> tuple[str, float]:
     return _best_form(forms, lex), MARK_PENALTY
 
 
-def _analyze(marked: str, lex, memo: dict, prefix_ok: bool = False) -> Optional[tuple[str, float, int]]:
+def _analyze(marked: str, lex, memo: dict, prefix_ok: bool = False,
+             split: bool = True) -> Optional[tuple[str, float, int]]:
     """Best real word for a marked skeleton: (form, lexical score, parts). Whole words
     score by frequency; compounds get a fixed, lower score that falls with the number of
-    parts; ignored marks cost MARK_PENALTY."""
-    key = (marked, prefix_ok)
+    parts; ignored marks cost MARK_PENALTY. split=False: whole words only (the caller
+    knows no compound reading can win)."""
+    key = (marked, prefix_ok, split)
     if key in memo:
         return memo[key]
     best = None
     skel = marked.lower()
-    forms = [f for f in lex.by_skeleton.get(skel, ()) if lex.roles[f] & (WORD | (BEGIN if prefix_ok else 0))]
+    forms = lex.with_role(skel, WORD | (BEGIN if prefix_ok else 0))
     if forms:
         f, pen = _pick(forms, marked, lex)
         best = (f, max(lex.zipf.get(f, 0.0), 1.5) - pen, 1)
-    if len(skel) >= 6 and (best is None or best[1] < 1.5):
+    if split and len(skel) >= 6 and (best is None or best[1] < 1.5):
         sp = _split(marked, lex, memo, 0, prefix_ok)
         if sp is not None and (best is None or sp[1] > best[1]):
             best = sp
@@ -205,15 +209,12 @@ def _split(marked: str, lex, memo: dict, depth: int, prefix_ok: bool) -> Optiona
     if depth <= 3:
         head_role = MIDDLE if depth else BEGIN
         end_role = END | ((BEGIN | WORD) if prefix_ok else 0)
-        for j in range(len(skel) - 2, 1, -1):
-            heads = lex.by_skeleton.get(skel[:j])
-            if not heads:
-                continue
-            heads = [f for f in heads if lex.roles[f] & head_role]
+        for j in lex.by_skeleton.heads(skel):
+            heads = lex.with_role(skel[:j], head_role)
             if not heads:
                 continue
             h, hp = _pick(heads, marked[:j], lex)
-            tails = [f for f in lex.by_skeleton.get(skel[j:], ()) if lex.roles[f] & end_role]
+            tails = lex.with_role(skel[j:], end_role)
             if tails:
                 t, tp = _pick(tails, marked[j:], lex)
                 cand = (h + t, 1.2 - hp - tp, 2)
@@ -259,7 +260,7 @@ MAX_VARIANTS = 400
 _PLAIN = set("abcdefghijklmnopqrstuvwxyzåäöü")
 
 
-def variants(word: str) -> list[tuple[str, float]]:
+def variants(word: str, max_cost: float = MAX_COST) -> list[tuple[str, float]]:
     """Marked skeletons the OCR'd lower-case word may stand for, cheapest first."""
     out: dict[str, float] = {}
     n = len(word)
@@ -276,16 +277,16 @@ def variants(word: str) -> list[tuple[str, float]]:
         if c in _PLAIN:
             walk(i + 1, acc + fold.get(c, c), cost)
         for rep, k in SUBS.get(c, ()):
-            if cost + k <= MAX_COST:
+            if cost + k <= max_cost:
                 walk(i + 1, acc + rep, cost + k)
         for rep, k in PAIRS.get(word[i:i + 2], ()):
-            if cost + k <= MAX_COST:
+            if cost + k <= max_cost:
                 walk(i + 2, acc + rep, cost + k)
 
     walk(0, "", 0.0)
     # a deleted ö/å/ä (most often word-initial: "verenskommelsen")
     for s, c in list(out.items()):
-        if c + DROP_COST > MAX_COST:
+        if c + DROP_COST > max_cost:
             continue
         for j in range(len(s) + 1):
             for v in ("O", "A"):
@@ -307,9 +308,15 @@ class Candidate:
         return self.lexscore - 1.6 * self.cost
 
 
+COMPOUND_BEST = 1.2     # the best lexical score a compound reading gets (see _split)
+SPLIT_MAX_COST = 2.0    # dearer readings are tried as whole words only
+
+
 @lru_cache(maxsize=100_000)
-def candidates(word: str, prefix_ok: bool = False) -> tuple[Candidate, ...]:
-    """Best candidates for an OCR'd lower-case word, best first (at most 3)."""
+def candidates(word: str, prefix_ok: bool = False, max_cost: float = MAX_COST) -> tuple[Candidate, ...]:
+    """Best candidates for an OCR'd lower-case word, best first (at most 3). Readings are
+    tried cheapest first; compound splitting (the costly part) only while a compound
+    could still beat the best reading found."""
     lex = lexicon()
     memo: dict = {}
     best: dict[str, Candidate] = {}
@@ -317,10 +324,13 @@ def candidates(word: str, prefix_ok: bool = False) -> tuple[Candidate, ...]:
     # the best lexical score any word near this length gets (1.5: floor of listed words)
     mz = lex.max_zipf
     bound = max(1.5, max(mz[max(0, len(word) - 3):min(63, len(word) + 3)]))
-    for marked, cost in variants(word):
+    for marked, cost in variants(word, max_cost):
         if bound - 1.6 * cost < top - 0.5:   # cheaper readings already won; none can catch up
             break
-        a = _analyze(marked, lex, memo, prefix_ok)
+        # compound splitting (the costly part) only for cheap readings, and only while a
+        # compound could still beat the best reading found
+        split = cost <= SPLIT_MAX_COST and COMPOUND_BEST - 1.6 * cost >= top - 0.5
+        a = _analyze(marked, lex, memo, prefix_ok, split)
         if a is None:
             continue
         form, lexscore, _ = a
@@ -376,7 +386,8 @@ def fix_word(tok: str, prefix_ok: bool = False) -> Optional[tuple[str, float]]:
     low = tok.lower()
     lex = lexicon()
     valid = low.isalpha() and is_valid(low)
-    cands = candidates(low, prefix_ok)
+    # a real word only gives way to a cheap reading (below), so only those are searched
+    cands = candidates(low, prefix_ok, 1.5 if valid else MAX_COST)
     if not cands:
         return None
     top = cands[0]

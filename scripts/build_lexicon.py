@@ -1,8 +1,17 @@
 """Build the Swedish lexicon used by the repair stage (pipeline/repair.py).
 
 Inputs (pinned): Debian's hunspell-sv-se dictionary (/usr/share/hunspell/sv_SE.dic/.aff)
-and wordfreq==3.1.1's Swedish frequency list. Output: models/lexicon/forms.tsv.gz, one
-line per lower-cased word form: `form<TAB>roles<TAB>zipf*100`.
+and wordfreq==3.1.1's Swedish frequency list. Output in models/lexicon/ (marisa-trie==1.4.1
+structures, gzipped; read by pipeline/lexicon.py): forms.marisa.gz, every lower-cased word
+form -> (roles, zipf*100); skeletons.marisa.gz, the skeleton (å/ä→a, ö→o, é→e) -> forms
+index, so nothing is built at run time; meta.json.
+
+Context model (bigrams.marisa.gz, unigrams.marisa.gz): counts of adjacent word pairs in
+clean Swedish text: the Swedish paragraphs of the even-numbered pages of Debian's
+libreoffice-help-sv (fetched with `apt-get download`, unpacked, not installed; the
+odd-numbered pages are the benchmark's damaged corpus, scripts/bench_repair.py) and the
+hand-written genre variants corpus/variants/*.txt. Never the seeds, seed 002's gold or
+the clean side of the OCR pairs, which the repair stage is evaluated on.
 
 roles is a bit set (see pipeline/lexicon.py): WORD (stands alone), BEGIN / MIDDLE / END
 (may be that part of a compound, from the dictionary's COMPOUNDBEGIN/MIDDLE/END flags),
@@ -19,10 +28,86 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import json
 import re
+import tempfile
 from pathlib import Path
 
 WORD, BEGIN, MIDDLE, END, PROPER, STEM = 1, 2, 4, 8, 16, 32
+ROOT = Path(__file__).resolve().parents[1]
+_FOLD = str.maketrans({"å": "a", "ä": "a", "ö": "o", "é": "e", "à": "a", "ü": "u"})
+
+
+def _save(trie, path: Path) -> None:
+    # gzip with mtime=0: the same inputs give byte-identical files
+    with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
+        gz.write(trie.tobytes())
+
+
+def write_lexicon(out: Path, entries: list[tuple[str, int, int]]) -> None:
+    """forms.marisa.gz (form -> roles, zipf*100), skeletons.marisa.gz (skeleton -> forms
+    with roles: the index the candidate search looks damaged words up in) and meta.json
+    (the best zipf of a word with roles, by length: the search's bound)."""
+    import marisa_trie
+
+    _save(marisa_trie.RecordTrie("<BH", [(f, (r, z)) for f, r, z in entries]), out / "forms.marisa.gz")
+    _save(marisa_trie.BytesTrie([(f.translate(_FOLD), f.encode("utf-8")) for f, r, _ in entries if r]),
+          out / "skeletons.marisa.gz")
+    max_zipf = [0.0] * 64
+    for f, r, z in entries:
+        n = min(len(f), 63)
+        if r and z / 100 > max_zipf[n]:
+            max_zipf[n] = z / 100
+    meta = _meta(out)
+    meta.update(max_zipf=max_zipf, forms=len(entries),
+                sources=["hunspell-sv (Debian) sv_SE.dic/.aff", "wordfreq==3.1.1 sv large"])
+    (out / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+def _meta(out: Path) -> dict:
+    p = out / "meta.json"
+    return json.loads(p.read_text(encoding="utf-8")) if p.exists() else {}
+
+
+_BIGRAM_TOKEN = re.compile(r"[^\W\d_]+|\d+|[.!?:;]")
+
+
+def bigram_tokens(text: str) -> list[str]:
+    """Lower-cased words, '<num>' for numbers and '<s>' at sentence starts."""
+    toks = ["<s>"]
+    for m in _BIGRAM_TOKEN.finditer(text):
+        t = m.group(0)
+        if t in ".!?:;":
+            if toks[-1] != "<s>":
+                toks.append("<s>")
+        else:
+            toks.append("<num>" if t.isdigit() else t.lower())
+    return toks
+
+
+def write_bigrams(out: Path, texts: list[str]) -> int:
+    """The context model of the repair stage: pair and word counts (pairs seen once are
+    kept: the training text is small) -> bigrams.marisa.gz, unigrams.marisa.gz."""
+    from collections import Counter
+
+    import marisa_trie
+
+    pairs: Counter = Counter()
+    words: Counter = Counter()
+    for text in texts:
+        toks = bigram_tokens(text)
+        words.update(toks)
+        pairs.update(f"{a} {b}" for a, b in zip(toks, toks[1:]))
+    _save(marisa_trie.RecordTrie("<I", sorted((k, (v,)) for k, v in pairs.items())), out / "bigrams.marisa.gz")
+    _save(marisa_trie.RecordTrie("<I", sorted((k, (v,)) for k, v in words.items())), out / "unigrams.marisa.gz")
+    meta = _meta(out)
+    meta["bigrams"] = {"tokens": sum(words.values()), "pairs": len(pairs), "types": len(words),
+                       "built_from": [f"{PROSE_PKG} (Debian), even-numbered help pages, Swedish paragraphs",
+                                      "corpus/variants/*.txt"],
+                       "not_from": "the seeds (corpus/0*.txt), seed 002's hand-corrected gold, "
+                                   "or anything the repair evaluation reads"}
+    (out / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return meta["bigrams"]["tokens"]
 
 
 def parse_aff(path: Path) -> tuple[dict, dict]:
@@ -92,10 +177,54 @@ def expand(dic: Path, aff: Path) -> dict[str, int]:
     return forms
 
 
+# ---------------------------------------------------------------- Swedish running text
+
+PROSE_PKG = "libreoffice-help-sv"   # Debian: the office suite's Swedish help, 2,500 pages of prose
+
+
+def fetch_deb(package: str, dest: Path) -> Path:
+    """Unpack a Debian package (without installing it or its dependencies) into dest."""
+    import subprocess
+
+    dest.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["apt-get", "download", package], cwd=dest, check=True, capture_output=True)
+    deb = next(dest.glob(f"{package}_*.deb"))
+    subprocess.run(["dpkg-deb", "-x", str(deb), str(dest / "x")], check=True)
+    return dest / "x"
+
+
+_PARA = re.compile(r'<p id="[^"]*" class="paragraph"[^>]*>(.*?)</p>', re.S)
+_TAG = re.compile(r"<[^>]+>")
+_SV_FUNCTION = set("och att som är en ett för på i det med av till den de om har kan inte "
+                   "eller från du vid när så ska också".split())
+
+
+def prose_paragraphs(root: Path, part: int) -> list[str]:
+    """Swedish help paragraphs (sentences of at least 8 words) from the unpacked help,
+    files taken alternately: part 0 builds the context model, part 1 the benchmark's
+    damaged corpus, so the two never share a page."""
+    import html
+
+    files = sorted((root / "usr/share/libreoffice/help/sv/text").rglob("*.html"))
+    out = []
+    for k, f in enumerate(files):
+        if k % 2 != part:
+            continue
+        for m in _PARA.finditer(f.read_text(encoding="utf-8", errors="replace")):
+            p = " ".join(html.unescape(_TAG.sub("", m.group(1))).split())
+            toks = p.lower().split()
+            # untranslated pages stay English: keep paragraphs of Swedish function words
+            if len(toks) >= 8 and p[-1:] in ".:!?" and \
+                    sum(t in _SV_FUNCTION for t in toks) >= 0.15 * len(toks):
+                out.append(p)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dic", default="/usr/share/hunspell", help="folder with sv_SE.dic/.aff")
-    ap.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "models" / "lexicon"))
+    ap.add_argument("--out", default=str(ROOT / "models" / "lexicon"))
+    ap.add_argument("--no-bigrams", action="store_true", help="keep the existing context model")
     args = ap.parse_args()
     from wordfreq import iter_wordlist, zipf_frequency
 
@@ -111,11 +240,15 @@ def main() -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     keys = sorted(set(forms) | set(zipf))
-    # mtime=0 and sorted keys: the same inputs give byte-identical output
-    with open(out / "forms.tsv.gz", "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
-        gz.write("".join(f"{k}\t{forms.get(k, 0)}\t{zipf.get(k, 0)}\n" for k in keys).encode("utf-8"))
-    print(f"{len(forms)} hunspell forms, {len(zipf)} wordfreq words, {len(keys)} entries -> {out / 'forms.tsv.gz'}")
-
+    write_lexicon(out, [(k, forms.get(k, 0), zipf.get(k, 0)) for k in keys])
+    print(f"{len(forms)} hunspell forms, {len(zipf)} wordfreq words, {len(keys)} entries -> {out}")
+    if args.no_bigrams:
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        texts = prose_paragraphs(fetch_deb(PROSE_PKG, Path(tmp)), part=0)
+    texts += [p.read_text(encoding="utf-8") for p in sorted((ROOT / "corpus" / "variants").glob("*.txt"))]
+    n = write_bigrams(out, texts)
+    print(f"context model: {n} tokens -> {out / 'bigrams.marisa.gz'}")
 
 if __name__ == "__main__":
     main()
