@@ -25,8 +25,9 @@ class _Rates(ProgressColumn):
 
     def render(self, task) -> Text:
         el = max(1e-6, time.perf_counter() - self.bar.t0)
-        return Text(f"{self.bar.docs / el:5.1f} docs/s  {self.bar.pages / el:6.1f} pages/s  "
-                    f"OCR {self.bar.ocr}  failed {self.bar.failed}", style="cyan")
+        failed = f" failed {self.bar.failed}" if self.bar.failed else ""
+        return Text(f"{self.bar.docs / el:.1f} docs/s {self.bar.pages / el:.1f} pages/s OCR {self.bar.ocr}{failed}",
+                    style="cyan")
 
 
 class LiveProgress:
@@ -36,7 +37,7 @@ class LiveProgress:
         self.console = console
         self.docs = self.pages = self.ocr = self.failed = 0
         self.t0 = time.perf_counter()
-        self.rich = RichProgress(TextColumn("[bold]remiss"), BarColumn(), MofNCompleteColumn(), _Rates(self),
+        self.rich = RichProgress(TextColumn("[bold]remiss"), BarColumn(bar_width=20), MofNCompleteColumn(), _Rates(self),
                                  TextColumn("ETA"), TimeRemainingColumn(), console=console, transient=True)
         self.task: Optional[int] = None
 
