@@ -155,18 +155,19 @@ def ocr_page(page: pdfium.PdfPage, dpi: int = DPI):
 
 def read_page(page: pdfium.PdfPage, force_ocr: bool = False) -> PageRead:
     text = text_layer(page)
-    reason = "OCR forced" if force_ocr else garbage_reason(text, ink(page))
+    page_ink = ink(page)
+    reason = "OCR forced" if force_ocr else garbage_reason(text, page_ink)
     if reason is None:
         return PageRead(text, False, None)
-    if reason != "no text layer" and not force_ocr and ink(page) == 0:
-        return PageRead(text, False, None, reason)
+    if page_ink == 0:  # a blank page: nothing to OCR
+        return PageRead(text, False, None, None if reason == "no text layer" else reason)
     o = ocr_page(page)
-    layer_chars = sum(1 for c in text if not c.isspace())
-    ocr_chars = sum(1 for c in o.text if not c.isspace())
-    if reason == "no text layer" or force_ocr or ocr_chars > layer_chars or "wrong language" in reason \
-            or "unmapped" in reason:
-        return PageRead(o.text, True, o.confidence, reason)
-    return PageRead(text, False, None, reason)
+    if reason.startswith("text layer too thin"):
+        # a thin layer over a picture: keep whichever holds more text
+        layer_chars = sum(1 for c in text if not c.isspace())
+        if layer_chars >= sum(1 for c in o.text if not c.isspace()):
+            return PageRead(text, False, None, reason)
+    return PageRead(o.text, True, o.confidence, reason)
 
 
 def read_pdf(path: Path, data: bytes, sha256: str, force_ocr: bool = False) -> Document:

@@ -40,9 +40,8 @@ from reportlab.lib.styles import ParagraphStyle  # noqa: E402
 from reportlab.lib.units import mm  # noqa: E402
 from reportlab.pdfbase import pdfmetrics  # noqa: E402
 from reportlab.pdfbase.ttfonts import TTFont  # noqa: E402
-from reportlab.platypus import (KeepTogether, Paragraph, SimpleDocTemplate, Spacer,  # noqa: E402
+from reportlab.platypus import (Paragraph, SimpleDocTemplate, Spacer,  # noqa: E402
                                 Table, TableStyle)
-from reportlab.rl_config import defaultPageSize  # noqa: E402,F401
 
 from pipeline.layout import ADDRESS_LINE_RX, LIST_ITEM_RX, letterhead_spans  # noqa: E402
 from pipeline.segment import heading_kind  # noqa: E402
