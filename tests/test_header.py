@@ -61,3 +61,32 @@ def test_diarienummer_shapes(tmp_path, text, dnr):
     p = tmp_path / "d.txt"
     p.write_text(text, encoding="utf-8")
     assert process_path(p).diarienummer == dnr
+
+
+VARIANTS = sorted(p for p in (GOLD.parent / "variants").glob("*.txt")
+                  if p.name[:3] in {f"v{i:02d}" for i in range(1, 12)} | {"h01", "h02", "h03"})
+
+
+def test_header_fields_on_the_variant_documents():
+    gold = {p.stem: json.loads((GOLD / f"{p.stem}.json").read_text()) for p in VARIANTS}
+    report = evaluate([process_path(p) for p in VARIANTS], gold, HEADER_FIELDS)
+    assert report.documents == 14
+    assert report.wrong == {}
+
+
+def test_title_skips_letterhead_and_type_line(tmp_path):
+    p = tmp_path / "y.txt"
+    p.write_text("Farsta stadsdelsförvaltning\nAvdelningen för social omsorg\n\nYttrande till kommunstyrelsen\n"
+                 "Dnr FAR 2021/12\n\nRemiss om trygghetsprogram för Stockholm\n\nFörslag till beslut\n"
+                 "Farsta stadsdelsnämnd överlämnar yttrandet.\n", encoding="utf-8")
+    r = process_path(p)
+    assert r.title == "Remiss om trygghetsprogram för Stockholm"
+    assert r.recipient_body == "Kommunstyrelsen" and r.doc_type == "yttrande"
+    assert r.diarienummer == ["FAR 2021/12"]
+
+
+def test_remiss_from_in_running_text(tmp_path):
+    p = tmp_path / "r.txt"
+    p.write_text("Ett ärende\n\nSammanfattning\nKulturnämnden har remitterat förslaget till stadsdelsnämnderna.\n",
+                 encoding="utf-8")
+    assert process_path(p).remiss.from_ == "Kulturnämnden"

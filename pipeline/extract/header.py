@@ -31,8 +31,9 @@ PHONE_RX = re.compile(rf"(?:Telefon|Tel\.?)\s*:?\s*(?P<phone>{PHONE})")
 TILL_RX = re.compile(rf"(?:^|\s)Till\s*:?\s+(?P<body>{BOARD}(?:\s+{BOARD})?)(?:\s+(?P<date>{ISO_DATE}))?")
 YTTRANDE_TILL_RX = re.compile(rf"\b(?:Yttrande|Svar|Remissvar)\s+till\s+(?P<body>{BOARD})")
 DATE_LABEL_RX = re.compile(rf"(?:Datum\s*:?\s*)?(?P<date>{ISO_DATE})")
-REMISS_FROM_RX = re.compile(rf"\b(?:[Rr]emiss(?:en|underlag|underlaget)?|[Rr]emiss\s+från)\s+fr[aå]n\s+(?P<body>{BOARD})"
-                            rf"|\b[Rr]emiss\s+fr[aå]n\s+(?P<body2>{BOARD})", re.I)
+REMISS_FROM_RX = re.compile(
+    rf"\b(?:[Rr]emiss(?:en|underlag|underlaget)?)\s+fr[aå]n\s+(?P<body>{BOARD})"
+    rf"|(?P<body2>{BOARD})\s+har\s+(?:remitterat|skickat\s+[^.]{{0,80}}?på\s+remiss)")
 # Diarienummer shapes vary by authority: "KS 2023/740", "SDN 2019/123", "1.2.3-456/2019",
 # "T2019-01234", "TN 2019-0812". After a Dnr label take the whole number; unlabelled,
 # only the registry-prefix + year/number shape.
@@ -100,29 +101,58 @@ def extract(ctx: Context, out: Out) -> None:
     _issuing_body(ctx, out)
 
 
+LETTERHEAD_LINE_RX = re.compile(
+    rf"^(?:[A-ZÅÄÖ]{W}*(?:-[A-ZÅÄÖ]{W}+)*s? stadsdelsförvaltning|[A-ZÅÄÖ]{W}*(?:förvaltningen|kontoret)"
+    rf"|(?:Avdelningen|Enheten|Sektionen|Staben|Kansliet)\b.*|[A-ZÅÄÖ]{W}* (?:avdelningen|enheten)"
+    rf"|Staben|Kansliet|Stockholms stad)$")
+TYPE_LINE_RX = re.compile(rf"^(?:{'|'.join(w for _, w in DOC_TYPE_WORDS)})(?:\s+till\s+{BOARD})?:?$")
+DNR_OR_DATE_LINE_RX = re.compile(rf"^(?:(?:Dnr|Diarienummer|Datum)\b.*|{ISO_DATE})$")
+
+
 def _title(ctx: Context, out: Out, hs: int, he: int, after: int) -> None:
+    """The first paragraph of the head after the Handläggare/Till fields that is not
+    letterhead, a document-type line ("Tjänsteutlåtande", "Yttrande till X") or a Dnr or
+    date line; cut before a subtitle ("Svar på remiss från …", "Dnr …"). A document
+    whose head has nothing else is titled by its type line ("Yttrande till X")."""
     text = ctx.text
-    start = after
-    # skip white space and lines that are only a document-type word or a date
-    while True:
-        m = re.compile(rf"\s*(?:(?:{'|'.join(w for _, w in DOC_TYPE_WORDS)})\s*\n|{ISO_DATE}\s*)").match(text, start, he)
-        if not m or m.end() == start:
-            break
-        start = m.end()
-    while start < he and text[start].isspace():
-        start += 1
-    if start >= he:
-        return
-    end = he
-    para = re.compile(r"\n[ \t]*\n").search(text, start, he)
-    if para:
-        end = para.start()
-    sub = SUBTITLE_RX.search(text, start, end)
-    if sub and sub.start() > start:
-        end = sub.start()
-    title = _norm(text[start:end])
-    if title and len(title) <= 300:
-        out.set("title", title, [(start, end)])
+    fallback = None
+    for ps, pe in _paragraphs(text, after, he):
+        lines = [l.strip() for l in text[ps:pe].split("\n") if l.strip()]
+        if all(LETTERHEAD_LINE_RX.match(l) or DNR_OR_DATE_LINE_RX.match(l) for l in lines):
+            continue
+        first = lines[0]
+        if TYPE_LINE_RX.match(first) and (len(lines) == 1 or all(
+                LETTERHEAD_LINE_RX.match(l) or DNR_OR_DATE_LINE_RX.match(l) for l in lines[1:])):
+            if fallback is None and re.match(r"^\w+ till ", first):
+                fs = text.index(first, ps)
+                fallback = (fs, fs + len(first))
+            continue
+        # a flattened head is one "paragraph": skip a leading type word there
+        m = re.compile(rf"\s*(?:{'|'.join(w for _, w in DOC_TYPE_WORDS)})\s+(?=[A-ZÅÄÖ])").match(text, ps, pe)
+        if m and "\n" not in text[ps:pe].strip():
+            ps = m.end()
+        sub = SUBTITLE_RX.search(text, ps, pe)
+        end = sub.start() if sub and sub.start() > ps else pe
+        title = _norm(text[ps:end])
+        if title and len(title) <= 300:
+            out.set("title", title, [(ps, end)])
+            return
+    if fallback:
+        out.set("title", _norm(text[fallback[0]:fallback[1]]), [fallback])
+
+
+def _paragraphs(text: str, start: int, end: int):
+    """Spans of the blank-line separated paragraphs in [start, end), stripped."""
+    pos = start
+    for m in re.finditer(r"\n[ \t]*\n", text[start:end] + "\n\n"):
+        ps, pe = pos, min(start + m.start(), end)
+        pos = start + m.end()
+        while ps < pe and text[ps].isspace():
+            ps += 1
+        while pe > ps and text[pe - 1].isspace():
+            pe -= 1
+        if pe > ps:
+            yield ps, pe
 
 
 def _diarienummer(ctx: Context, out: Out, hs: int, he: int) -> None:
