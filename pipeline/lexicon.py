@@ -124,37 +124,25 @@ class _Skeletons:
 
 
 class Bigrams:
-    """Context model: counts of adjacent lower-cased word pairs in clean Swedish text
-    (what it was built from is in meta.json and scripts/build_lexicon.py). `logp(a, b)`
-    is a log10 P(b | a) with absolute discounting and back-off to the unigram counts of
-    the same text, smoothed with wordfreq so unseen words are not impossible."""
+    """Context model: counts of adjacent lower-cased word pairs ('<s>' at sentence starts,
+    '<num>' for numbers) in clean Swedish text (what it was built from is in meta.json and
+    scripts/build_lexicon.py). `logp(a, b)` is log10 P(b | a) with a Dirichlet prior of
+    K pseudo-counts spread by wordfreq's general frequency of b: the training text is
+    small (a few hundred thousand words), so a pair it never saw is merely as likely as
+    the word is in general, and a pair it saw counts for much more."""
 
-    def __init__(self, pairs: marisa_trie.RecordTrie, unigrams: marisa_trie.RecordTrie, total: int):
-        self.pairs, self.unigrams, self.total = pairs, unigrams, max(total, 1)
-        self._followers: dict[str, int] = {}
+    K = 50.0
+
+    def __init__(self, pairs: marisa_trie.RecordTrie, unigrams: marisa_trie.RecordTrie):
+        self.pairs, self.unigrams = pairs, unigrams
 
     def count(self, a: str, b: str = "") -> int:
-        r = (self.pairs.get(f"{a} {b}") if b else self.unigrams.get(a))
+        r = self.pairs.get(f"{a} {b}") if b else self.unigrams.get(a)
         return r[0][0] if r else 0
 
-    def followers(self, a: str) -> int:
-        """How many different words follow `a` (for the back-off weight)."""
-        n = self._followers.get(a)
-        if n is None:
-            n = self._followers[a] = sum(1 for _ in self.pairs.iterkeys(a + " "))
-        return n
-
-    def logp(self, a: str, b: str, zipf: float = 0.0) -> float:
-        d = 0.75
-        cb = self.count(b)
-        # unigram: the word's share of the training text, or wordfreq for unseen words
-        p_uni = cb / self.total if cb else 10 ** (min(zipf, 7.0) - 9) + 1e-9
-        ca = self.count(a)
-        if not ca:
-            return math.log10(p_uni)
-        cab = self.count(a, b)
-        lam = d * self.followers(a) / ca
-        return math.log10(max(cab - d, 0) / ca + lam * p_uni)
+    def logp(self, a: str, b: str, zipf_b: float) -> float:
+        p_b = 10 ** (min(max(zipf_b, 1.0), 7.5) - 9)
+        return math.log10((self.count(a, b) + self.K * p_b) / (self.count(a) + self.K))
 
 
 class Lexicon:
@@ -207,8 +195,7 @@ def load(model_dir: Path = MODEL_DIR) -> Lexicon:
     bigrams = None
     if (model_dir / "bigrams.marisa.gz").exists():
         bigrams = Bigrams(_trie(marisa_trie.RecordTrie, model_dir / "bigrams.marisa.gz", BIGRAM_FMT),
-                          _trie(marisa_trie.RecordTrie, model_dir / "unigrams.marisa.gz", BIGRAM_FMT),
-                          meta["bigrams"]["tokens"])
+                          _trie(marisa_trie.RecordTrie, model_dir / "unigrams.marisa.gz", BIGRAM_FMT))
     return Lexicon(forms, skels, meta["max_zipf"], bigrams)
 
 

@@ -447,6 +447,72 @@ def fix_context(low: str, prev: str, nxt: str, prev2: str = "") -> Optional[str]
     return None
 
 
+# ---------------------------------------------------------------- context model
+
+CONTEXT_MARGIN = 1.0    # log10: another reading must be ten times likelier between these neighbours
+CONTEXT_SPREAD = 2.0    # readings this much rarer (zipf) than the chosen one are not weighed
+CONTEXT_MIN_ZIPF = 2.0  # nor readings rarer than this in general
+
+
+@lru_cache(maxsize=100_000)
+def context_readings(low: str, alts: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The readings of a word that only its neighbours can decide between: its twins with
+    and without dots ("saker"/"säker", "laget"/"läget", "mans"/"mäns") and the near-equal
+    candidates of a damaged word (`alts`: "utgér" -> "utgör"/"utgår"), when they are
+    common enough to compete. Empty when there is nothing to decide."""
+    lex = lexicon()
+    z0 = lex.zipf.get(low, 0.0)
+    forms = set(alts) | set(lex.with_role(skeleton(low), WORD))
+    forms = tuple(sorted(f for f in forms if f != low and lex.zipf.get(f, 0.0) >= max(CONTEXT_MIN_ZIPF, z0 - CONTEXT_SPREAD)))
+    return (low,) + forms if forms else ()
+
+
+@lru_cache(maxsize=200_000)
+def fix_bigram(readings: tuple[str, ...], prev: str, nxt: str) -> Optional[tuple[str, float]]:
+    """The reading the bigram model (pipeline/lexicon.py `Bigrams`) prefers between prev
+    and nxt, when it beats the chosen one (readings[0]) by CONTEXT_MARGIN and the model
+    has seen it next to one of them; else None. Returns (reading, margin)."""
+    lex = lexicon()
+    bg = lex.bigrams
+    if bg is None or len(readings) < 2:
+        return None
+    zn = lex.zipf.get(nxt, 0.0)
+
+    def score(f: str) -> float:
+        return bg.logp(prev, f, lex.zipf.get(f, 0.0)) + bg.logp(f, nxt, zn)
+
+    base = score(readings[0])
+    best, gain = None, CONTEXT_MARGIN
+    for f in readings[1:]:
+        g = score(f) - base
+        if g >= gain and (bg.count(prev, f) or bg.count(f, nxt)):
+            best, gain = f, g
+    return (best, gain) if best else None
+
+
+_SENT_END = re.compile(r"[.!?:;]|\n\s*\n")
+
+
+def _prev_for_model(text: str, toks: list, idx: int, s: int, prev: str) -> str:
+    """The previous word as the context model knows it: '<s>' across a sentence end,
+    '<num>' for a number."""
+    if idx == 0 or not prev or _SENT_END.search(text[toks[idx - 1].end():s]):
+        return "<s>"
+    return "<num>" if prev.isdigit() else prev
+
+
+def _next_for_model(text: str, toks: list, idx: int, e: int) -> str:
+    """The next word's likely reading (its own context-free repair)."""
+    if idx + 1 >= len(toks) or _SENT_END.search(text[e:toks[idx + 1].start()]):
+        return "<s>"
+    t = toks[idx + 1].group(0)
+    if t.isdigit():
+        return "<num>"
+    if _wordlike(t) and len(t) > 1:
+        return _decide(t, False)[1]
+    return t.lower()
+
+
 # ---------------------------------------------------------------- the stage
 
 def _protected_spans(text: str) -> list[tuple[int, int]]:
@@ -475,19 +541,24 @@ _CONTEXT_PREV = _INF_MARK | {"och", "eller"}
 
 
 @lru_cache(maxsize=200_000)
-def _decide(tok: str, prefix_ok: bool) -> tuple[str, str, float, str]:
+def _decide(tok: str, prefix_ok: bool) -> tuple[str, str, float, str, tuple[str, ...]]:
     """Context-free part of a word's repair (cached per process): (word with casing
-    fixed, repaired lower-case reading, confidence, fixer)."""
+    fixed, repaired lower-case reading, confidence, fixer, near-equal other readings of
+    a damaged word for the context model)."""
     new, conf, fixer = tok, 1.0, ""
     cased = fix_casing(tok)
     if cased != tok:
         new, conf, fixer = cased, 0.9, "casing"
     r = fix_word(new, prefix_ok)
     low = new.lower()
+    alts: tuple[str, ...] = ()
     if r is not None:
         low, conf = r
         fixer = "ocr-confusion"
-    return new, low, conf, fixer
+        if not is_valid(new.lower()):
+            cands = candidates(new.lower(), prefix_ok)
+            alts = tuple(c.form for c in cands[1:] if c.form != low and c.score >= cands[0].score - 1.0)
+    return new, low, conf, fixer, alts
 
 
 def repair_text(text: str, damaged: bool, ocr: bool = False) -> list[Change]:
@@ -525,7 +596,7 @@ def repair_text(text: str, damaged: bool, ocr: bool = False) -> list[Change]:
               or len(tok) == 1):
             pass
         else:
-            new, low, conf, fixer = _decide(tok, text[e:e + 1] == "-")
+            new, low, conf, fixer, alts = _decide(tok, text[e:e + 1] == "-")
             # context only for the few readings neighbours decide
             list_item = text[s - 2:s] in (". ", ") ") and _LIST_ITEM.search(text[max(0, s - 8):s])
             if low in _CONTEXT_WORDS or prev in _CONTEXT_PREV or list_item:
@@ -533,6 +604,13 @@ def repair_text(text: str, damaged: bool, ocr: bool = False) -> list[Change]:
                                   out_words[-2].lower() if len(out_words) > 1 else "")
                 if ctx is not None and ctx != low:
                     low, conf, fixer = ctx, 0.75, "ocr-context"
+            elif lexicon().bigrams is not None:
+                readings = context_readings(low, alts)
+                if readings:
+                    r = fix_bigram(readings, _prev_for_model(text, toks, idx, s, prev),
+                                   _next_for_model(text, toks, idx, e))
+                    if r is not None:
+                        low, conf, fixer = r[0], round(min(0.95, 0.5 + 0.15 * r[1]), 2), "ocr-context"
             if low != new.lower():
                 rep = apply_case(new, low)
                 # "ledningen Aven", "Trafiknämnden Overlämnar": English OCR reads a
