@@ -253,6 +253,7 @@ PAIRS: dict[str, list[tuple[str, float]]] = {
     "6o": [("O", 0.3)], "dé": [("O", 0.4)], "6g": [("O", 0.4)],
     "ia": [("A", 0.9)], "éa": [("A", 0.3)], "ai": [("A", 1.0)], "éi": [("A", 0.3)],
     "id": [("A", 1.2)], "da": [("A", 1.2)], "éd": [("A", 1.2), ("O", 1.2)], "rn": [("m", 1.8)], "ii": [("A", 1.4), ("u", 1.8)],
+    "gé": [("O", 1.0)], "aa": [("a", 1.4)],
 }
 DROP_COST = 1.6     # a lost ö/å/ä: insert 'O' or 'A'
 MAX_COST = 3.4
@@ -284,17 +285,18 @@ def variants(word: str, max_cost: float = MAX_COST) -> list[tuple[str, float]]:
                 walk(i + 2, acc + rep, cost + k)
 
     walk(0, "", 0.0)
-    # a deleted ö/å/ä (most often word-initial: "verenskommelsen")
+    # a deleted ö/å/ä: word-initial ("verenskommelsen") after any other damage, inside
+    # the word only in an otherwise undamaged reading (rarer, and dear to search)
     for s, c in list(out.items()):
         if c + DROP_COST > max_cost:
             continue
-        for j in range(len(s) + 1):
+        for j in range(len(s) + 1) if c == 0 else (0,):
             for v in ("O", "A"):
                 t = s[:j] + v + s[j:]
                 k = c + DROP_COST + (0.0 if j == 0 else 0.4)
                 if k < out.get(t, 99):
                     out[t] = k
-    return sorted(out.items(), key=lambda kv: (kv[1], kv[0]))[:MAX_VARIANTS]
+    return [(a, c) for c, a in sorted((c, a) for a, c in out.items())[:MAX_VARIANTS]]
 
 
 @dataclass
@@ -389,7 +391,7 @@ def fix_word(tok: str, prefix_ok: bool = False) -> Optional[tuple[str, float]]:
     # a real word only gives way to a cheap reading (below), so only those are searched
     cands = candidates(low, prefix_ok, 1.5 if valid else MAX_COST)
     if not cands:
-        return None
+        return fix_glued(low)
     top = cands[0]
     if valid:
         # a real word gives way only to a much more frequent reading: "for" -> "för"
@@ -410,6 +412,34 @@ def fix_word(tok: str, prefix_ok: bool = False) -> Optional[tuple[str, float]]:
     second = next((c.score for c in cands[1:] if c.form != top.form), top.score - 4)
     conf = round(min(0.99, 0.5 + 0.12 * (top.score - second)), 2)
     return top.form, conf
+
+
+GLUE_MIN = 10           # shorter tokens are not taken for two glued words
+GLUE_LEFT_SCORE = 2.0   # the first word must be a listed word (compounds score 1.2)
+
+
+def fix_glued(low: str) -> Optional[tuple[str, float]]:
+    """Token-boundary damage: two words run together and both damaged, which no single
+    reading explains ("6vergripandesamverkansdéverenskommelsen" = "övergripande" +
+    "samverkansöverenskommelsen", "extremismmilj6er"). Only for tokens that show OCR
+    confusion characters (the search is dear); the parts are repaired and kept together
+    as the source wrote them, with a lower confidence."""
+    if len(low) < GLUE_MIN or not any(c in CONFUSION_CHARS for c in low):
+        return None
+    best = None
+    for j in range(3, len(low) - 2):
+        left = candidates(low[:j], False, 1.5)
+        if not left or left[0].score < GLUE_LEFT_SCORE or left[0].lexscore < GLUE_LEFT_SCORE:
+            continue
+        right = candidates(low[j:])
+        if not right:
+            continue
+        score = left[0].score + right[0].score
+        if best is None or score > best[0]:
+            best = (score, left[0].form + right[0].form)
+    if best is None or best[1] == low:
+        return None
+    return best[1], 0.6
 
 
 # är/år: what stands before "år" (quantities, "per", "i") — otherwise "är"
@@ -561,6 +591,48 @@ def _decide(tok: str, prefix_ok: bool) -> tuple[str, str, float, str, tuple[str,
     return new, low, conf, fixer, alts
 
 
+# "trygghets- och säkerhetsarbete": a hyphen before a conjunction is Swedish, not damage
+_HYPHEN_KEEP = {"och", "eller", "samt", "respektive", "resp", "som", "men", "liksom", "till", "med", "utan"}
+
+
+def _joined(a: str, b: str, max_cost: float = MAX_COST) -> Optional[str]:
+    """The repaired reading of two tokens written as one word, if that is a word."""
+    tok = fix_casing(a + b)
+    if not _wordlike(tok):
+        return None
+    low = tok.lower()
+    if is_valid(low):
+        return tok
+    c = candidates(low, False, max_cost)
+    return apply_case(tok, c[0].form) if c and is_valid(c[0].form) else None
+
+
+def fix_boundaries(text: str, toks: list) -> dict[int, tuple[int, str]]:
+    """Token-boundary artefacts, as {first token index: (last token index, replacement)}:
+    - a hyphen and a space inside a word ("överens- kommelsen": a line-end hyphen that
+      lost its line break), joined when the next word is no conjunction and the whole
+      is a word;
+    - a space inside a word ("6verens kommelsen"), joined when the second piece is no
+      word and has no reading on its own but the whole has one."""
+    joins: dict[int, tuple[int, str]] = {}
+    for i in range(len(toks) - 1):
+        a, b = toks[i], toks[i + 1]
+        gap = text[a.end():b.start()]
+        at, bt = a.group(0), b.group(0)
+        if len(at) < 2 or len(bt) < 2 or not bt[:1].islower() or i in joins or (i - 1) in joins:
+            continue
+        if gap == "- " and bt not in _HYPHEN_KEEP:
+            r = _joined(at, bt)
+        elif gap == " " and bt.isalpha() and bt.islower() and not is_valid(bt) \
+                and _decide(bt, False)[1] == bt and _wordlike(at):
+            r = _joined(at, bt, 1.5)    # cheap readings only: this is tried on every stray piece
+        else:
+            continue
+        if r is not None:
+            joins[i] = (i + 1, r)
+    return joins
+
+
 def repair_text(text: str, damaged: bool, ocr: bool = False) -> list[Change]:
     """Changes for one block of text (offsets into `text`)."""
     changes: list[Change] = []
@@ -569,10 +641,22 @@ def repair_text(text: str, damaged: bool, ocr: bool = False) -> list[Change]:
     prot = _protected_spans(text)
     pi = 0
     toks = [m for m in TOKEN.finditer(text)]
+    joins = fix_boundaries(text, toks)
     out_words: list[str] = []   # repaired lower-case words, for context
+    skip_to = -1
     for idx, m in enumerate(toks):
+        if idx <= skip_to:
+            continue
         s, e = m.span()
         tok = m.group(0)
+        if idx in joins:
+            last, rep = joins[idx]
+            e = toks[last].end()
+            if not any(ps < e and s < pe for ps, pe in prot):
+                changes.append(Change(s, e, text[s:e], rep, 0.6, "boundary"))
+                out_words.append(rep)
+                skip_to = last
+                continue
         while pi < len(prot) and prot[pi][1] <= s:
             pi += 1
         if pi < len(prot) and prot[pi][0] < e and tok != "1":
