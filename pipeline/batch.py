@@ -212,9 +212,11 @@ def run(paths: Iterable[Path | str], out_dir: Path | str, options: Options = Opt
             summary.peak_rss_mb = max([summary.peak_rss_mb] + executor.warmup_rss_mb)
 
         # 4. outputs, from the state database
-        signature = hashlib.sha256(json.dumps(
-            [order, [(k, by_key.get(k or "", [])) for k, _ in order], [str(m) for m in missing]]).encode()
-        ).hexdigest()
+        # the set of (record, paths) in the outputs; the same set given in another order
+        # (a directory instead of a file list) needs no new export
+        signature = hashlib.sha256(json.dumps(sorted(
+            [[k or "", p, by_key.get(k or "", [])] for k, p in order] + [["", str(m), []] for m in missing]
+        )).encode()).hexdigest()
         up_to_date = (not tasks and state.meta("export_signature") == signature
                       and (out_dir / "records.jsonl").exists() and (out_dir / "remiss.sqlite").exists())
         for rec in _records(state, order, by_key, uncached, missing):

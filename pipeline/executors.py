@@ -112,6 +112,12 @@ def warm_up(options: Options = Options()) -> None:
         nlp.get_nlp()
     except Exception:
         pass
+    pdf = process._optional("pdf")
+    if pdf is not None and hasattr(pdf, "_stripped_wordfreq"):  # word list used by the text-layer check
+        try:
+            pdf._stripped_wordfreq()
+        except Exception:
+            pass
     try:
         doc = ingest.read_bytes(Path("warm-up.txt"), WARM_UP_TEXT.encode("utf-8"))
         process.build_record(process.parse(doc, options), options)
