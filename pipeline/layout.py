@@ -9,7 +9,8 @@ with a tab between runs of text that stand far apart on one line). Steps, in ord
 4. split two-column blocks (runs of tabbed lines, with the short untabbed lines right
    below them: Handläggare | Till, signatures side by side) into one column after the
    other; tabbed blocks whose last column is mostly dates or numbers are tables and
-   stay rows; then drop page-number lines (step 3 again, for "Tjänsteutlåtande | Sida 2");
+   stay rows, and so do tabbed lines of text files (exported text keeps tabs for
+   tables only); then drop page-number lines (for "Tjänsteutlåtande | Sida 2");
 5. bullets ("•", "▪", Word's private-use bullet) become "- ";
 6. set the letterhead aside: a paragraph of address lines (street, Box, postcode,
    Växel, Fax, e-mail, web), with the organisation lines just above it, is moved to
@@ -59,7 +60,8 @@ def clean(doc: Document, mt: MappedText) -> MappedText:
     mt = normalise_whitespace(mt)
     mt = drop_running_lines(mt)
     mt = mt.sub(r"\f", "\n\n")
-    mt = split_columns(mt)
+    if doc.format != "txt":  # in text files a tab separates table cells, never columns
+        mt = split_columns(mt)
     mt = drop_page_numbers(mt)  # after the split: "Tjänsteutlåtande<tab>Sida 2 (4)"
     mt = normalise_bullets(mt)
     mt = set_aside_letterhead(mt)
@@ -189,16 +191,22 @@ def _cells(text: str, s: int, e: int) -> list[tuple[int, int]]:
 def _is_table(text: str, cells: list[list[tuple[int, int]]]) -> bool:
     """Rows of records, not columns side by side: the last column is mostly dates or
     numbers, or every row has the same cells and the last ones are phrases (four words
-    or more; side-by-side blocks hold names, titles and units)."""
+    or more; side-by-side blocks hold names, titles and units) or the first column
+    repeats a value. Short-celled tables without either read as columns (a known limit)."""
     last = [text[c[-1][0]:c[-1][1]] for c in cells if len(c) > 1 and c[-1][1] > c[-1][0]]
     if not last:
         return False
     if sum(1 for v in last if TABLE_CELL_RX.match(v.strip())) >= 0.5 * len(last):
         return True
     counts = {len(c) for c in cells}
+    if len(cells) < 3 or len(counts) != 1 or counts.pop() < 2:
+        return False
     body = last[1:]
-    return (len(cells) >= 3 and len(counts) == 1 and counts.pop() >= 2
-            and sum(1 for v in body if len(v.split()) >= 4) >= 0.5 * len(body))
+    if sum(1 for v in body if len(v.split()) >= 4) >= 0.5 * len(body):
+        return True
+    # a first column that repeats a value groups rows: "Område<tab>Mål" tables
+    first = [text[c[0][0]:c[0][1]].strip().lower() for c in cells[1:]]
+    return len(set(first)) < len(first)
 
 
 def normalise_bullets(mt: MappedText) -> MappedText:
