@@ -47,6 +47,7 @@ PROTECTED = re.compile(
 CONFUSION_CHARS = set("&§{6é|")
 
 
+@lru_cache(maxsize=200_000)
 def _wordlike(tok: str) -> bool:
     """Letters, possibly with the digits English OCR writes for letters ("6ka", "f6ljas");
     codes such as "E4", "A3" or "Kf2019" are not words."""
@@ -245,7 +246,7 @@ SUBS: dict[str, list[tuple[str, float]]] = {
     "á": [("A", 0.4)], "à": [("A", 0.4)], "ó": [("O", 0.4)], "ò": [("O", 0.4)],
     "&": [("A", 0.2)], "6": [("O", 0.1)], "4": [("A", 0.6)], "§": [("O", 0.3)], "{": [("f", 0.8)],
     "1": [("i", 0.8), ("l", 1.2)], "|": [("l", 0.8), ("i", 1.0)],
-    "n": [("i", 2.4)], "m": [("rn", 1.8)], "e": [("a", 2.4)],
+    "n": [("i", 2.4)], "m": [("rn", 1.8)],
 }
 # two OCR characters for one dotted letter ("striacker", "féar", "tjdnsteutlaitande")
 PAIRS: dict[str, list[tuple[str, float]]] = {
@@ -253,7 +254,7 @@ PAIRS: dict[str, list[tuple[str, float]]] = {
     "6o": [("O", 0.3)], "dé": [("O", 0.4)], "6g": [("O", 0.4)],
     "ia": [("A", 0.9)], "éa": [("A", 0.3)], "ai": [("A", 1.0)], "éi": [("A", 0.3)],
     "id": [("A", 1.2)], "da": [("A", 1.2)], "éd": [("A", 1.2), ("O", 1.2)], "rn": [("m", 1.8)], "ii": [("A", 1.4), ("u", 1.8)],
-    "gé": [("O", 1.0)], "aa": [("a", 1.4)],
+    "gé": [("O", 1.0)], "aa": [("a", 1.4)], "mn": [("rn", 1.4)],
 }
 DROP_COST = 1.6     # a lost ö/å/ä: insert 'O' or 'A'
 MAX_COST = 3.4
@@ -617,20 +618,27 @@ def fix_boundaries(text: str, toks: list) -> dict[int, tuple[int, str]]:
     joins: dict[int, tuple[int, str]] = {}
     for i in range(len(toks) - 1):
         a, b = toks[i], toks[i + 1]
-        gap = text[a.end():b.start()]
-        at, bt = a.group(0), b.group(0)
+        bt = b.group(0)
+        ae, bs = a.end(), b.start()
+        hyphen = bs - ae == 2 and text[ae] == "-" and text[ae + 1] == " "
+        if not hyphen and not (bs - ae == 1 and text[ae] == " " and _stray_piece(bt)):
+            continue
+        at = a.group(0)
         if len(at) < 2 or len(bt) < 2 or not bt[:1].islower() or i in joins or (i - 1) in joins:
             continue
-        if gap == "- " and bt not in _HYPHEN_KEEP:
-            r = _joined(at, bt)
-        elif gap == " " and bt.isalpha() and bt.islower() and not is_valid(bt) \
-                and _decide(bt, False)[1] == bt and _wordlike(at):
-            r = _joined(at, bt, 1.5)    # cheap readings only: this is tried on every stray piece
+        if hyphen:
+            r = _joined(at, bt) if bt not in _HYPHEN_KEEP else None
         else:
-            continue
+            r = _joined(at, bt, 1.5) if _wordlike(at) else None  # cheap readings: tried on every stray piece
         if r is not None:
             joins[i] = (i + 1, r)
     return joins
+
+
+@lru_cache(maxsize=200_000)
+def _stray_piece(t: str) -> bool:
+    """A lower-case piece that is no word and has no reading of its own."""
+    return t.isalpha() and t.islower() and len(t) >= 2 and not is_valid(t) and _decide(t, False)[1] == t
 
 
 def repair_text(text: str, damaged: bool, ocr: bool = False) -> list[Change]:
@@ -642,6 +650,7 @@ def repair_text(text: str, damaged: bool, ocr: bool = False) -> list[Change]:
     pi = 0
     toks = [m for m in TOKEN.finditer(text)]
     joins = fix_boundaries(text, toks)
+    has_model = lexicon().bigrams is not None
     out_words: list[str] = []   # repaired lower-case words, for context
     skip_to = -1
     for idx, m in enumerate(toks):
@@ -664,7 +673,6 @@ def repair_text(text: str, damaged: bool, ocr: bool = False) -> list[Change]:
             continue
         prev_cased = out_words[-1] if out_words else ""
         prev = prev_cased.lower()
-        nxt_tok = toks[idx + 1].group(0).lower() if idx + 1 < len(toks) else ""
         new, conf, fixer = tok, 1.0, ""
         if tok == "1":
             # a lone "1" between words is "i": "brottslighet 1 staden"
@@ -684,11 +692,12 @@ def repair_text(text: str, damaged: bool, ocr: bool = False) -> list[Change]:
             # context only for the few readings neighbours decide
             list_item = text[s - 2:s] in (". ", ") ") and _LIST_ITEM.search(text[max(0, s - 8):s])
             if low in _CONTEXT_WORDS or prev in _CONTEXT_PREV or list_item:
+                nxt_tok = toks[idx + 1].group(0).lower() if idx + 1 < len(toks) else ""
                 ctx = fix_context(low, "att" if list_item else prev, nxt_tok,
                                   out_words[-2].lower() if len(out_words) > 1 else "")
                 if ctx is not None and ctx != low:
                     low, conf, fixer = ctx, 0.75, "ocr-context"
-            elif lexicon().bigrams is not None:
+            elif has_model:
                 readings = context_readings(low, alts)
                 if readings:
                     r = fix_bigram(readings, _prev_for_model(text, toks, idx, s, prev),
