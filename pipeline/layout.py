@@ -4,7 +4,8 @@ Shared by text files, PDF text layers and OCR output (PDF/OCR pages arrive as li
 with a tab between runs of text that stand far apart on one line). Steps, in order:
 1. normalise line ends (pypdfium2's "\\r\\n"), odd spaces and trailing blanks;
 2. drop running headers and footers: lines among the first/last few of a page that
-   recur (digits ignored) on at least half of the pages, two at least;
+   recur (digits ignored) on at least half of the pages, two at least, and such lines
+   with a page-number cell beside other text (one-page documents have a header too);
 3. drop page-number lines ("Sida 2 (4)", "2 (10)", "- 3 -");
 4. split two-column blocks (runs of tabbed lines, with the short untabbed lines right
    below them: Handläggare | Till, signatures side by side) into one column after the
@@ -93,11 +94,14 @@ def _line_key(line: str) -> str:
     return " ".join(re.findall(r"[^\W\d_]{3,}", line.lower()))
 
 
+PAGE_NUMBER_CELL_RX = re.compile(r"^\s*(?:Sida\s+\d+\s*(?:\(\s*\d+\s*\)|av\s+\d+)|\d+\s*\(\s*\d+\s*\))\s*$", re.I)
+
+
 def drop_running_lines(mt: MappedText) -> MappedText:
-    """Remove lines that recur in the top or bottom zone of at least half of the pages."""
+    """Remove lines of the top or bottom zone of a page that recur there on at least half
+    of the pages, and, on any page, zone lines with a page-number cell beside other text
+    ("Tjänsteutlåtande<tab>Sida 1 (1)": a header band even on a one-page document)."""
     text = mt.text
-    if "\f" not in text:
-        return mt
     pages, pos = [], 0
     for chunk in text.split("\f"):
         lines, p = [], pos
@@ -107,19 +111,20 @@ def drop_running_lines(mt: MappedText) -> MappedText:
             p += len(line) + 1
         pages.append(lines)
         pos += len(chunk) + 1
-    if sum(1 for p in pages if p) < 2:
-        return mt
     zones = [p[:RUNNING_ZONE] + p[-RUNNING_ZONE:] for p in pages]
-    seen: dict[str, int] = {}
-    for z in zones:
-        for key in {k for _, _, k in z}:
-            seen[key] = seen.get(key, 0) + 1
-    need = max(2, (sum(1 for p in pages if p) + 1) // 2)
-    drop = sorted({(s, e) for z in zones for s, e, k in z if seen[k] >= need and len(k) >= 3})
+    drop = {(s, e) for z in zones for s, e, _ in z
+            if "\t" in text[s:e] and any(PAGE_NUMBER_CELL_RX.match(c) for c in text[s:e].split("\t"))}
+    if sum(1 for p in pages if p) >= 2:
+        seen: dict[str, int] = {}
+        for z in zones:
+            for key in {k for _, _, k in z}:
+                seen[key] = seen.get(key, 0) + 1
+        need = max(2, (sum(1 for p in pages if p) + 1) // 2)
+        drop |= {(s, e) for z in zones for s, e, k in z if seen[k] >= need and len(k) >= 3}
     if not drop:
         return mt
     b, pos = TextBuilder(mt), 0
-    for s, e in drop:
+    for s, e in sorted(drop):
         b.keep(pos, s)
         pos = e + 1 if e < len(text) and text[e] == "\n" else e
     b.keep(pos, len(text))

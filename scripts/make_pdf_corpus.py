@@ -43,6 +43,7 @@ from reportlab.pdfbase.ttfonts import TTFont  # noqa: E402
 from reportlab.platypus import (Paragraph, SimpleDocTemplate, Spacer,  # noqa: E402
                                 Table, TableStyle)
 
+from pipeline.ingest import decode_text  # noqa: E402
 from pipeline.layout import ADDRESS_LINE_RX, LIST_ITEM_RX, letterhead_spans  # noqa: E402
 from pipeline.segment import heading_kind  # noqa: E402
 
@@ -372,7 +373,7 @@ def main(argv=None) -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     digital = {}
     for path in seed_texts(variants=args.variants):
-        text = path.read_text(encoding="utf-8")
+        text, _ = decode_text(path.read_bytes())
         data = render_pdf(text, path.stem)
         digital[path.stem] = data
         (args.out / f"{path.stem}.pdf").write_bytes(data)

@@ -39,6 +39,11 @@ def test_single_page_keeps_its_header_lines():
     assert "Dnr 2.1-1234/2024" in text and "Sida 1" not in text
 
 
+def test_header_band_with_page_number_goes_on_a_single_page():
+    text = clean("\tTjänsteutlåtande\tSida 1 (1)\n\nHandläggare\nAnna Berg\n\nText.").text
+    assert text.strip() == "Handläggare\nAnna Berg\n\nText."
+
+
 def test_two_column_block_is_split_into_columns():
     raw = ("Handläggare\tTill\nAnna Berg\tKulturnämnden\n\t2024-02-01\nTelefon: 08-508 11 111\n\n"
            "Titel på ärendet")
