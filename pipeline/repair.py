@@ -260,32 +260,43 @@ DROP_COST = 1.6     # a lost ö/å/ä: insert 'O' or 'A'
 MAX_COST = 3.4
 MAX_VARIANTS = 400
 _PLAIN = set("abcdefghijklmnopqrstuvwxyzåäöü")
+_FOLD_MARK = {"å": "A", "ä": "A", "ö": "O"}
+_OPTIONS: dict[str, tuple] = {}     # OCR character -> its readings with costs
 
 
 def variants(word: str, max_cost: float = MAX_COST) -> list[tuple[str, float]]:
     """Marked skeletons the OCR'd lower-case word may stand for, cheapest first."""
-    out: dict[str, float] = {}
     n = len(word)
-    fold = {"å": "A", "ä": "A", "ö": "O"}
-
-    def walk(i: int, acc: str, cost: float) -> None:
-        if len(out) >= MAX_VARIANTS * 4:
-            return
-        if i == n:
-            if cost < out.get(acc, 99):
-                out[acc] = cost
-            return
+    # readings position by position: at[i] = {marked prefix of word[:i]: cheapest cost}
+    at: list[dict[str, float]] = [{} for _ in range(n + 1)]
+    at[0][""] = 0.0
+    for i in range(n):
+        cur = at[i]
+        if not cur:
+            continue
+        if len(cur) > MAX_VARIANTS * 4:     # keep the cheapest prefixes
+            cur = dict(sorted(cur.items(), key=lambda kv: kv[1])[:MAX_VARIANTS * 4])
         c = word[i]
-        if c in _PLAIN:
-            walk(i + 1, acc + fold.get(c, c), cost)
-        for rep, k in SUBS.get(c, ()):
-            if cost + k <= max_cost:
-                walk(i + 1, acc + rep, cost + k)
-        for rep, k in PAIRS.get(word[i:i + 2], ()):
-            if cost + k <= max_cost:
-                walk(i + 2, acc + rep, cost + k)
-
-    walk(0, "", 0.0)
+        one = _OPTIONS.get(c)
+        if one is None:
+            one = ((_FOLD_MARK.get(c, c), 0.0),) if c in _PLAIN else ()
+            one = _OPTIONS[c] = one + tuple(SUBS.get(c, ()))
+        two = PAIRS.get(word[i:i + 2], ()) if i + 1 < n else ()
+        nxt, nxt2 = at[i + 1], (at[i + 2] if two else None)
+        for acc, cost in cur.items():
+            for rep, k in one:
+                k += cost
+                if k <= max_cost:
+                    t = acc + rep
+                    if k < nxt.get(t, 99):
+                        nxt[t] = k
+            for rep, k in two:
+                k += cost
+                if k <= max_cost:
+                    t = acc + rep
+                    if k < nxt2.get(t, 99):
+                        nxt2[t] = k
+    out = at[n]
     # a deleted ö/å/ä: word-initial ("verenskommelsen") after any other damage, inside
     # the word only in an otherwise undamaged reading (rarer, and dear to search)
     for s, c in list(out.items()):
@@ -312,6 +323,8 @@ class Candidate:
 
 
 COMPOUND_BEST = 1.2     # the best lexical score a compound reading gets (see _split)
+_MEMO: dict = {}        # per-process analyses of marked skeletons (see candidates)
+MEMO_LIMIT = 500_000
 SPLIT_MAX_COST = 2.0    # dearer readings are tried as whole words only
 
 
@@ -321,7 +334,10 @@ def candidates(word: str, prefix_ok: bool = False, max_cost: float = MAX_COST) -
     tried cheapest first; compound splitting (the costly part) only while a compound
     could still beat the best reading found."""
     lex = lexicon()
-    memo: dict = {}
+    # analyses depend only on the marked skeleton and the lexicon: shared by all words
+    memo = _MEMO
+    if len(memo) > MEMO_LIMIT:
+        memo.clear()
     best: dict[str, Candidate] = {}
     top = -99.0
     # the best lexical score any word near this length gets (1.5: floor of listed words)
@@ -333,6 +349,8 @@ def candidates(word: str, prefix_ok: bool = False, max_cost: float = MAX_COST) -
         # compound splitting (the costly part) only for cheap readings, and only while a
         # compound could still beat the best reading found
         split = cost <= SPLIT_MAX_COST and COMPOUND_BEST - 1.6 * cost >= top - 0.5
+        if not split and max(mz[min(len(marked), 63)], 1.5) - 1.6 * cost < top - 0.5:
+            continue    # no word of this length is frequent enough to win
         a = _analyze(marked, lex, memo, prefix_ok, split)
         if a is None:
             continue
