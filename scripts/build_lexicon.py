@@ -10,7 +10,7 @@ Context model (bigrams.marisa.gz, unigrams.marisa.gz): counts of adjacent word p
 clean Swedish text: the Swedish paragraphs of Debian's libreoffice-help-sv (fetched with
 `apt-get download`, unpacked, not installed; about 150,000 words), the Swedish book in
 Debian's cfi-sv ("Copyright finns inte", about 100,000 words) and the hand-written genre
-variants corpus/variants/*.txt. Never the seeds, seed 002's gold or the clean side
+variants corpus/variants/v*.txt (not the held-out h*.txt). Never the seeds, seed 002's gold or the clean side
 of the OCR pairs, which the repair stage is evaluated on. (The benchmark's damaged corpus,
 scripts/bench_repair.py, is OCR of the odd-numbered help pages: speed only, no accuracy.)
 
@@ -105,9 +105,9 @@ def write_bigrams(out: Path, texts: list[str]) -> int:
     meta["bigrams"] = {"tokens": sum(words.values()), "pairs": len(pairs), "types": len(words),
                        "built_from": [f"{PROSE_PKG} (Debian), Swedish paragraphs of the help pages",
                                       f"{BOOK_PKG} (Debian), the book's text",
-                                      "corpus/variants/*.txt"],
+                                      "corpus/variants/v*.txt (not the held-out h*.txt)"],
                        "not_from": "the seeds (corpus/0*.txt), seed 002's hand-corrected gold, "
-                                   "or anything the repair evaluation reads"}
+                                   "the held-out documents, or anything the repair evaluation reads"}
     (out / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return meta["bigrams"]["tokens"]
 
@@ -261,7 +261,8 @@ def main() -> None:
         root = fetch_deb(PROSE_PKG, Path(tmp) / "help")
         texts = prose_paragraphs(root, part=0) + prose_paragraphs(root, part=1)
         texts += book_paragraphs(fetch_deb(BOOK_PKG, Path(tmp) / "book"))
-    texts += [p.read_text(encoding="utf-8") for p in sorted((ROOT / "corpus" / "variants").glob("*.txt"))]
+    # the variants v01…: not the held-out documents (h01…), kept unseen for evaluation
+    texts += [p.read_text(encoding="utf-8") for p in sorted((ROOT / "corpus" / "variants").glob("v[0-9]*.txt"))]
     n = write_bigrams(out, texts)
     print(f"context model: {n} tokens -> {out / 'bigrams.marisa.gz'}")
 

@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 
 from pipeline import ingest, layout
-from pipeline.repair import (apply_case, assess, fix_casing, fix_context, fix_unicode, fix_word,
-                             repair_document, repair_text, variants)
+from pipeline.lexicon import WORD, lexicon
+from pipeline.lexicon import load as load_lexicon
+from pipeline.repair import (apply_case, assess, context_readings, fix_bigram, fix_casing, fix_context,
+                             fix_glued, fix_unicode, fix_word, repair_document, repair_text, variants)
 from pipeline.textmap import REPAIRED, MappedText
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -124,6 +126,71 @@ def test_invented_dots_on_ocr_pages_only():
     changes = repair_text(text, damaged=False, ocr=True)
     fixed = {c.original: c.replacement for c in changes}
     assert fixed == {"änalys": "analys", "söm": "som", "lökalpolisområde": "lokalpolisområde"}
+
+
+def test_glued_damaged_words_are_repaired_and_kept_together():
+    # two words run together, both damaged: no single reading explains the token
+    assert fix_word("6vergripandesamverkansdéverenskommelsen") == \
+        ("övergripandesamverkansöverenskommelsen", 0.6)
+    assert fix_word("extremismmilj6er") == ("extremismmiljöer", 0.6)
+    assert fix_glued("kombinationsfaltsymboler") is None     # no confusion character: not tried
+
+
+def test_boundary_fixer_joins_split_words_but_keeps_conjunction_hyphens():
+    changes = repair_text("Den nya samverkans- överenskommelsen gäller trygghets- och säkerhetsarbete.", True)
+    assert [(c.original, c.replacement, c.fixer) for c in changes] == \
+        [("samverkans- överenskommelsen", "samverkansöverenskommelsen", "boundary")]
+    assert repaired("Den 6verens kommelsen som galler for- slaget.") == \
+        "Den överenskommelsen som gäller förslaget."
+    # two words that are words each stay two words
+    assert repaired("Staden ska arbeta med trygghet i samverkan.") == \
+        "Staden ska arbeta med trygghet i samverkan."
+
+
+# ------------------------------------------------------------------ lexicon and context model
+
+def test_lexicon_model_has_the_skeleton_index_built_in():
+    lex = lexicon()
+    assert lex.roles.get("överenskommelsen", 0) & WORD and not lex.roles.get("overenskommelsen", 0)
+    assert "överenskommelsen" in lex.by_skeleton.get("overenskommelsen")
+    assert set(lex.forms("ar")) >= {"är", "år"}
+    assert lex.zipf.get("för") > lex.zipf.get("fôr", 0.0)
+    # compound split points: one trie walk gives every prefix that is a skeleton
+    assert {8, 9, 10} <= set(lex.by_skeleton.heads("samverkansoverenskommelsen"))   # samverka(n)(s)
+    assert lex.by_skeleton.heads("samverkansoverenskommelsen") == tuple(sorted(
+        lex.by_skeleton.heads("samverkansoverenskommelsen"), reverse=True))     # longest first
+    assert lex.by_skeleton.get("qqxz") is None
+
+
+def test_lexicon_load_reports_a_missing_model(tmp_path):
+    with pytest.raises(FileNotFoundError, match="build_lexicon"):
+        load_lexicon(tmp_path)
+
+
+def test_context_model_was_not_built_from_evaluation_text():
+    meta = json.loads((ROOT / "models" / "lexicon" / "meta.json").read_text(encoding="utf-8"))
+    sources = " ".join(meta["bigrams"]["built_from"])
+    assert "libreoffice-help-sv" in sources and "h*" not in sources.replace("not the held-out h*", "")
+    assert not re.search(r"corpus/0|gold|ocr_pairs", sources)
+    bg = lexicon().bigrams
+    assert bg.count("per", "år") > 5 and bg.count("är", "att") > 50     # it knows Swedish
+    # pairs only the evaluated documents have were never counted
+    for a, b in [("trafiknämnden", "överlämnar"), ("kontorets", "tjänsteutlåtande"),
+                 ("överlämnar", "kontorets")]:
+        assert bg.count(a, b) == 0, (a, b)
+
+
+def test_context_model_decides_twin_readings():
+    assert repaired("Det aktuella laget och utmaningarna beskrivs.") == \
+        "Det aktuella läget och utmaningarna beskrivs."
+    assert repaired("Laget vann matchen i går.") == "Laget vann matchen i går."
+    assert repaired("Kommunen utgér en part.") == "Kommunen utgör en part."
+    assert context_readings("laget") == ("laget", "läget")
+    r = fix_bigram(("laget", "läget"), "aktuella", "och")
+    assert r is not None and r[0] == "läget" and r[1] >= 1.0
+    # without evidence from the neighbours, the chosen reading stays
+    assert fix_bigram(("laget", "läget"), "<s>", "<s>") is None
+    assert context_readings("och") == ()         # nothing to decide
 
 
 # ------------------------------------------------------------------ damage detection
