@@ -7,21 +7,32 @@ Scans OCR'd with an English model lose every å/ä/ö ("Trafikndmnden dverldmnar
 1. `fix_unicode`  ligatures and invisible characters (everywhere; ingest already ran ftfy)
 2. per page, `assess()` decides whether the page is damaged (too few å/ä/ö for Swedish,
    many words out of the lexicon, OCR confusion characters). Clean pages are left as
-   they are; on damaged pages, per word:
+   they are; on damaged pages:
+   `fix_boundaries` token-boundary artefacts: "samverkans- överenskommelsen" (a lost
+                  line break), "6verens kommelsen" (a split word); "trygghets- och" stays
+   then per word:
    `fix_casing`   "stadsOvergripande", "LoKala"
-   `fix_word`     confusion-model candidates (d/i/é/&/6/§ … for å/ä/ö, ia/éa/ai for å/ä,
-                  rn/m, i/t/l, a lost ö) looked up by skeleton in the lexicon
-                  (pipeline/lexicon.py), scored by confusion cost and word frequency;
-                  a valid but rarer original ("for", "mal") gives way to a much more
-                  frequent same-skeleton word ("för", "mål")
-   `fix_context`  the few pairs only neighbours decide: "per ar" -> "per år" but
-                  "ar att" -> "är att"; "bor kunna" -> "bör kunna"; a lone "1" -> "i"
+   `fix_word`     confusion-model readings (d/i/é/&/6/§ … for å/ä/ö, ia/éa/ai for å/ä,
+                  rn/m, mn/rn, i/t/l, a lost ö) looked up by skeleton in the lexicon
+                  (pipeline/lexicon.py; the skeleton index is built at build time),
+                  compounds split, scored by confusion cost and word frequency; a valid
+                  but rarer original ("for", "mal") gives way to a much more frequent
+                  same-skeleton word ("för", "mål"); `fix_glued` when two damaged words
+                  ran together ("6vergripandesamverkansdéverenskommelsen")
+   `fix_context`  hand-written rules for the pairs grammar decides: "per ar" -> "per år"
+                  but "ar att" -> "är att"; "bor kunna" -> "bör kunna"; an infinitive
+                  after "att"/"ska" ("att starka" -> "att stärka"); a lone "1" -> "i"
+   `fix_bigram`   the other twin readings ("laget"/"läget", "utgér" -> "utgår"/"utgör")
+                  decided by the bigram context model (pipeline/lexicon.py `Bigrams`,
+                  built from Swedish text in Debian packages and the genre variants —
+                  never from the seeds or their gold, see scripts/build_lexicon.py)
 3. on OCR'd pages that are not damaged, `fix_invented_dots` ("änalys" -> "analys").
 
 Protected: numbers, diarienummer-like codes, e-mail and web addresses, abbreviations
 ("t.ex."), names the dictionary knows, all-capital short acronyms. Every change goes
 through TextBuilder with flag REPAIRED and is recorded as a RepairChange in
-`doc.repairs` (raw offsets, original, replacement, confidence, fixer).
+`doc.repairs` (raw offsets, original, replacement, confidence, fixer). Word decisions are
+cached per process (a batch meets the same words again and again).
 """
 from __future__ import annotations
 
