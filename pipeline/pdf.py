@@ -9,7 +9,9 @@ Routing, page by page (a document may mix born-digital and scanned pages):
   stray stamp text, text drawn as outlines), holds replacement characters (glyphs
   without a Unicode map), or is a hidden OCR layer made in the wrong language (Swedish
   words with their å/ä/ö stripped, no å/ä/ö at all);
-- OCR'd text replaces a rejected layer only when it holds more text.
+- a layer rejected as too thin is kept when OCR finds even less (a photo page with a
+  caption); wrong-language and unmapped layers are always replaced; every rejection
+  is reported in Document.warnings, and OCR pages under the confidence floor too.
 
 pypdfium2 vs pdfplumber (scripts/bench_pdf.py, born-digital corpus, 2 shared cores):
 pypdfium2 plain text ~480 pages/s; our full text-layer read with pypdfium2 (text
@@ -20,7 +22,11 @@ pypdfium2 is used for everything: opening, text, geometry, ink and rendering;
 pdfplumber (15x slower here) is not used in the pipeline.
 
 Provenance: Document.raw is the pages' text joined by form feeds; Page.start/end index
-into it, Page.ocr and Page.confidence tell how each page was read.
+into it, Page.ocr and Page.confidence tell how each page was read. Word boxes are
+used for line assembly but not kept (Page has no field for them).
+
+Errors are IngestError with one line: encrypted with a password (an empty user
+password opens), truncated, damaged, no pages, no text even by OCR.
 """
 from __future__ import annotations
 
