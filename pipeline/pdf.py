@@ -13,13 +13,14 @@ Routing, page by page (a document may mix born-digital and scanned pages):
   caption); wrong-language and unmapped layers are always replaced; every rejection
   is reported in Document.warnings, and OCR pages under the confidence floor too.
 
-pypdfium2 vs pdfplumber (scripts/bench_pdf.py, born-digital corpus, 2 shared cores):
-pypdfium2 plain text ~480 pages/s; our full text-layer read with pypdfium2 (text
-rectangles with boxes, line assembly, ink estimate, garbage checks) ~130 pages/s;
-pdfplumber extract_words ~8 pages/s. pypdfium2's text rectangles already give the
-geometry layout needs (line boxes, x positions of columns, header/footer bands), so
-pypdfium2 is used for everything: opening, text, geometry, ink and rendering;
-pdfplumber (15x slower here) is not used in the pipeline.
+pypdfium2 vs pdfplumber (scripts/bench_pdf.py on the born-digital seed PDFs, 2 cores
+shared with other jobs): pypdfium2 plain text ~1100 pages/s; our full text-layer read
+with pypdfium2 (text rectangles with boxes, line assembly, ink estimate, garbage
+checks) ~300 pages/s; pdfplumber extract_words ~19 pages/s. pypdfium2's text
+rectangles already give the geometry layout needs (line boxes, x positions of columns,
+header/footer bands), so pypdfium2 is used for everything: opening, text, geometry,
+ink and rendering; pdfplumber (15x slower than our whole read) is not used. OCR pages
+cost ~3 s each (render 200 dpi, deskew, Tesseract swe, one thread).
 
 Provenance: Document.raw is the pages' text joined by form feeds; Page.start/end index
 into it, Page.ocr and Page.confidence tell how each page was read. Word boxes are
