@@ -177,3 +177,23 @@ def test_cli_run(corpus, tmp_path, pinned):
     assert res.exit_code == 2
     res = CliRunner().invoke(main, ["run", str(corpus), "--executor", "dask"])
     assert res.exit_code == 2 and "--scheduler" in res.output
+
+
+def test_memory_guard_turns_a_runaway_document_into_an_error_record(tmp_path, pinned):
+    """RLIMIT_AS in the worker: a document that needs far more memory than allowed fails
+    alone with a clear message; the next document in the same batch is processed."""
+    d = tmp_path / "in"
+    d.mkdir()
+    seed = SEEDS[0].read_text(encoding="utf-8")
+    (d / "a_huge.txt").write_text(seed * 1500, encoding="utf-8")   # ~12 MB of text
+    shutil.copy(SEEDS[1], d / "b_ok.txt")
+    out = tmp_path / "out"
+    s = run([d], out, Options(), BatchConfig(workers=1, max_memory_mb=MEMORY_LIMIT_MB, timeout=600))
+    recs = {Path(r.source.path).name: r for r in read_jsonl(out / "records.jsonl")}
+    assert not recs["b_ok.txt"].errors
+    err = recs["a_huge.txt"].errors
+    assert len(err) == 1 and err[0].message.startswith(f"a_huge.txt: memory limit exceeded ({MEMORY_LIMIT_MB} MB)"), err
+    assert s.failed == 1
+
+
+MEMORY_LIMIT_MB = 1100   # a warm worker needs about 800 MB of address space; the 12 MB text needs far more
