@@ -10,9 +10,10 @@ Context model (bigrams.marisa.gz, unigrams.marisa.gz): counts of adjacent word p
 clean Swedish text: the Swedish paragraphs of Debian's libreoffice-help-sv (fetched with
 `apt-get download`, unpacked, not installed; about 150,000 words), the Swedish book in
 Debian's cfi-sv ("Copyright finns inte", about 100,000 words) and the hand-written genre
-variants corpus/variants/v*.txt (not the held-out h*.txt). Never the seeds, seed 002's gold or the clean side
-of the OCR pairs, which the repair stage is evaluated on. (The benchmark's damaged corpus,
-scripts/bench_repair.py, is OCR of the odd-numbered help pages: speed only, no accuracy.)
+variants corpus/variants/v*.txt (not the held-out h*.txt). Never the seeds, seed 002's
+gold, the held-out documents or the clean side of the OCR pairs, which the repair stage
+is evaluated on. (The benchmark's damaged corpus, scripts/bench_repair.py, is OCR of the
+odd-numbered help pages: speed only, no accuracy.)
 
 roles is a bit set (see pipeline/lexicon.py): WORD (stands alone), BEGIN / MIDDLE / END
 (may be that part of a compound, from the dictionary's COMPOUNDBEGIN/MIDDLE/END flags),
