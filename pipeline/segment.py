@@ -33,7 +33,7 @@ KNOWN_HEADINGS: dict[str, list[str]] = {
     "attachments": [r"bilag(a|or|an)", r"bilaga \d+", r"bilag(a|or):.*"],
     "attestation": [r"attesterat av", r"godkant digitalt av"],
     "end": [r"slut"],
-    "decided": [r"beslut i detta arende", r"protokollsutdrag"],
+    "decided": [r"beslut i detta arende"],
 }
 
 _FOLD = str.maketrans({"å": "a", "ä": "a", "ö": "o", "é": "e", "è": "e", "á": "a", "à": "a", "ü": "u",
@@ -117,7 +117,8 @@ def _line_headings(text: str) -> list[tuple[int, int, str]]:
             continue
         lead = len(raw) - len(raw.lstrip())
         kind = heading_kind(line)
-        if kind is None and _looks_like_heading(spans, i, text):
+        # unknown headings only in the body: the head (letterhead, Till block, title) has none
+        if kind is None and out and _looks_like_heading(spans, i, text):
             kind = "other"
         if kind:
             out.append((s + lead, s + lead + len(line), kind))

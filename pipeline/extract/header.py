@@ -26,8 +26,9 @@ BOARD = (rf"(?:[A-ZÅÄÖ]{W}*(?:-[A-ZÅÄÖ]?{W}+)*s?\s+(?:och\s+{W}+\s+)?{BOAR
 ISO_DATE = r"(?:19|20)\d\d-[01]\d-[0-3]\d"
 PHONE = r"\+?\d[\d \-–]{5,}\d"
 
-HANDLAGGARE_RX = re.compile(r"Handläggare\s*:?\s+(?P<name>[A-ZÅÄÖ][^\n\d:]*?)\s*(?:\n|(?=Telefon|Tel\.?|Till\b|E-post|$))")
-PHONE_RX = re.compile(rf"(?:Telefon|Tel\.?)\s*:?\s*(?P<phone>{PHONE})")
+HANDLAGGARE_RX = re.compile(
+    r"Handläggare\s*:?\s+(?P<name>[A-ZÅÄÖ][^\n\d:,\t]*?)\s*(?:[\n,\t]|(?=Telefon|Tel\.?|Tfn|Till\b|E-post|$))")
+PHONE_RX = re.compile(rf"(?:Telefon|Tel\.?|Tfn\.?)\s*:?\s*(?P<phone>{PHONE})", re.I)
 TILL_RX = re.compile(rf"(?:^|\s)Till\s*:?\s+(?P<body>{BOARD}(?:\s+{BOARD})?)(?:\s+(?P<date>{ISO_DATE}))?")
 YTTRANDE_TILL_RX = re.compile(rf"\b(?:Yttrande|Svar|Remissvar)\s+till\s+(?P<body>{BOARD})")
 DATE_LABEL_RX = re.compile(rf"(?:Datum\s*:?\s*)?(?P<date>{ISO_DATE})")
@@ -104,9 +105,12 @@ def extract(ctx: Context, out: Out) -> None:
 LETTERHEAD_LINE_RX = re.compile(
     rf"^(?:[A-ZÅÄÖ]{W}*(?:-[A-ZÅÄÖ]{W}+)*s? stadsdelsförvaltning|[A-ZÅÄÖ]{W}*(?:förvaltningen|kontoret)"
     rf"|(?:Avdelningen|Enheten|Sektionen|Staben|Kansliet)\b.*|[A-ZÅÄÖ]{W}* (?:avdelningen|enheten)"
-    rf"|Staben|Kansliet|Stockholms stad)$")
-TYPE_LINE_RX = re.compile(rf"^(?:{'|'.join(w for _, w in DOC_TYPE_WORDS)})(?:\s+till\s+{BOARD})?:?$")
-DNR_OR_DATE_LINE_RX = re.compile(rf"^(?:(?:Dnr|Diarienummer|Datum)\b.*|{ISO_DATE})$")
+    rf"|Staben|Kansliet|Stockholms stad|{BOARD})$")
+TYPE_LINE_RX = re.compile(rf"^(?:{'|'.join(w for _, w in DOC_TYPE_WORDS)})(?:\s+till\s+{BOARD})?:?$", re.I)
+# lines of the head that are fields, not title: Dnr, dates, meeting data, paragraph numbers
+DNR_OR_DATE_LINE_RX = re.compile(
+    rf"^(?:(?:Dnr|Diarienummer|Datum|Sammanträdesdatum|Sammanträde|Justerare|Handläggare|Telefon|Tfn)\b.*"
+    rf"|{ISO_DATE}|§\s*\d+\w?)$", re.I)
 
 
 def _title(ctx: Context, out: Out, hs: int, he: int, after: int) -> None:
@@ -117,15 +121,19 @@ def _title(ctx: Context, out: Out, hs: int, he: int, after: int) -> None:
     text = ctx.text
     fallback = None
     for ps, pe in _paragraphs(text, after, he):
-        lines = [l.strip() for l in text[ps:pe].split("\n") if l.strip()]
-        if all(LETTERHEAD_LINE_RX.match(l) or DNR_OR_DATE_LINE_RX.match(l) for l in lines):
-            continue
-        first = lines[0]
-        if TYPE_LINE_RX.match(first) and (len(lines) == 1 or all(
-                LETTERHEAD_LINE_RX.match(l) or DNR_OR_DATE_LINE_RX.match(l) for l in lines[1:])):
-            if fallback is None and re.match(r"^\w+ till ", first):
-                fs = text.index(first, ps)
-                fallback = (fs, fs + len(first))
+        # drop the paragraph's leading letterhead, field and type lines
+        for line in re.finditer(r"[^\n]+", text[ps:pe]):
+            l = line.group(0).strip()
+            if LETTERHEAD_LINE_RX.match(l) or DNR_OR_DATE_LINE_RX.match(l):
+                continue
+            if TYPE_LINE_RX.match(l):
+                if fallback is None and re.match(r"^\w+ till ", l):
+                    fs = ps + line.start() + line.group(0).index(l)
+                    fallback = (fs, fs + len(l))
+                continue
+            ps += line.start()
+            break
+        else:
             continue
         # a flattened head is one "paragraph": skip a leading type word there
         m = re.compile(rf"\s*(?:{'|'.join(w for _, w in DOC_TYPE_WORDS)})\s+(?=[A-ZÅÄÖ])").match(text, ps, pe)
@@ -182,7 +190,7 @@ def _remiss_from(ctx: Context, out: Out) -> None:
 def _doc_type(ctx: Context, out: Out, head_text: str, hs: int) -> None:
     # 1. an explicit type word at the start of a line in the head (or of a flattened head)
     for kind, word in DOC_TYPE_WORDS:
-        m = re.search(rf"(?:^|\n)\s*({word})\b", head_text)
+        m = re.search(rf"(?:^|\n)\s*({word})\b", head_text, re.I)
         if m:
             out.set("doc_type", kind, [(hs + m.start(1), hs + m.end(1))])
             return
@@ -200,20 +208,46 @@ ORG_RX = re.compile(
     rf"[A-ZÅÄÖ]{W}*(?:kontor|förvaltning))(?P<suffix>en|et|ets|ens|s)?\b")
 
 
-def _issuing_body(ctx: Context, out: Out) -> None:
-    """The administration that wrote the document: the one named in the signature or
-    letterhead, in "<X>s förslag/synpunkter" headings, and whose district matches the
-    board it reports to; mentions count too. Generic words ("Förvaltningen") never."""
-    text = ctx.text
+CAPS_ORG_RX = re.compile(r"^(?P<place>[A-ZÅÄÖ]+(?:-[A-ZÅÄÖ]+)*S?) (?P<kind>STADSDELSFÖRVALTNING|STADSDELSNÄMND)$", re.M)
+
+
+def _district_board(ctx: Context, out: Out) -> str:
+    """The district board ("Vantörs stadsdelsnämnd") the document belongs to: the
+    recipient, a letterhead line, or the board in the proposal."""
     recipient = out.values.get("recipient_body") or ""
-    # the district whose board the document reports to: the recipient, or the board in the proposal
-    board = recipient if "stadsdelsnämnd" in recipient else ""
-    if not board:
-        for sec in ctx.sections_of("decision"):
-            b = re.search(r"([A-ZÅÄÖ][\w-]*s?) stadsdelsnämnd", text[sec.start:sec.end])
-            if b:
-                board = b.group(0)
-                break
+    if "stadsdelsnämnd" in recipient:
+        return recipient
+    head = ctx.sections[0]
+    m = re.search(r"^([A-ZÅÄÖ][\w-]*s?) stadsdelsnämnd$", _uncap(ctx.text[head.start:head.end]), re.M)
+    if m:
+        return m.group(0)
+    for sec in ctx.sections_of("decision"):
+        b = re.search(r"([A-ZÅÄÖ][\w-]*s?) stadsdelsnämnd", ctx.text[sec.start:sec.end])
+        if b:
+            return b.group(0)
+    return ""
+
+
+def _uncap(text: str) -> str:
+    """ALL-CAPS letterhead lines ("VANTÖRS STADSDELSNÄMND") in ordinary case; same length."""
+    return CAPS_ORG_RX.sub(lambda m: "-".join(p.capitalize() for p in m.group("place").split("-"))
+                           + " " + m.group("kind").lower(), text)
+
+
+def _issuing_body(ctx: Context, out: Out) -> None:
+    """The body that wrote the document. For minutes (protokoll), the board named in
+    the head. Otherwise the administration named in the signature or letterhead, in
+    "<X>s förslag/synpunkter" headings, or whose district matches the board it reports
+    to; mentions count too. When the document speaks only of "förvaltningen" and its
+    district board is known, the district's stadsdelsförvaltning is the author."""
+    text = _uncap(ctx.text)
+    head = ctx.sections[0]
+    if out.values.get("doc_type") == "protokoll":
+        m = re.search(rf"^(?P<b>{BOARD})$", text[head.start:head.end], re.M)
+        if m:
+            out.set("issuing_body", m.group("b"), [(head.start + m.start("b"), head.start + m.end("b"))])
+            return
+    board = _district_board(ctx, out)
     district = re.sub(r"s?\s+stadsdelsnämnd(en)?$", "", board) if board else None
     scores: Counter = Counter()
     spans: dict[str, list] = {}
@@ -237,8 +271,12 @@ def _issuing_body(ctx: Context, out: Out) -> None:
             score -= 1
         scores[name] += score
         spans.setdefault(name, []).append((m.start(), m.end()))
-    if not scores:
-        return
-    best, score = scores.most_common(1)[0]
-    if score >= 3:
-        out.set("issuing_body", best, spans[best][:3])
+    if scores:
+        best, score = scores.most_common(1)[0]
+        if score >= 3:
+            out.set("issuing_body", best, spans[best][:3])
+            return
+    generic = re.search(r"\b(?:[Ss]tadsdelsförvaltningen|Förvaltningens? )", text)
+    if board and generic:
+        out.set("issuing_body", board.replace("stadsdelsnämnd", "stadsdelsförvaltning"),
+                [(generic.start(), generic.end())])
