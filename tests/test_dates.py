@@ -12,7 +12,12 @@ from pipeline.process import Options, parse, process_path
 
 from conftest import CLEAN_SEEDS, CORPUS, GOLD, seed
 
-VARIANTS = sorted((CORPUS / "variants").glob("*.txt"))
+ALL_VARIANTS = sorted((CORPUS / "variants").glob("*.txt"))
+# h04–h09 were written as held-out documents (gold before the first run); as written they are
+# regression documents now, but their flattened copies are not asserted: a one-line copy of a
+# protocol or a cp1252 file loses what those documents test (line layout, the encoding)
+HELD_OUT = [p for p in ALL_VARIANTS if p.name[:3] in {f"h{i:02d}" for i in range(4, 10)}]
+VARIANTS = [p for p in ALL_VARIANTS if p not in HELD_OUT]
 
 
 def gold(path: Path) -> dict:
@@ -29,7 +34,7 @@ def expected(path: Path) -> dict:
     return {"dates": g["dates"], "validity": g["validity"], "deadline": (g["remiss"] or {}).get("deadline")}
 
 
-@pytest.mark.parametrize("path", CLEAN_SEEDS + VARIANTS, ids=lambda p: p.stem[:24])
+@pytest.mark.parametrize("path", CLEAN_SEEDS + VARIANTS + HELD_OUT, ids=lambda p: p.stem[:24])
 def test_dates_exact(path):
     rec = process_path(path)
     assert not rec.errors, rec.errors
@@ -174,3 +179,30 @@ def test_no_dates_no_validity(tmp_path):
 def test_cue_on_the_line_before_the_date(tmp_path):
     out = run(tmp_path, DOC.replace("Remisstiden går ut den 1 juni 2022.", "Svar ska lämnas senast den\n1 juni 2022."))
     assert out.values["remiss"] == {"deadline": "2022-06-01"}
+
+
+def test_signing_lines_and_a_title_column_table_are_signed_dates(tmp_path):
+    out = run(tmp_path, DOC + "\nJusterat 2022-05-09\n\nPeter Ek\nOrdförande\n\nBeslutet har godkänts digitalt av:\n"
+                              "Namn\tTitel\tDatum\nEva Ek\tstadsdelsdirektör\t2022-05-03\n\nBilagor\n\nPlan 2022-06-01\n")
+    kinds = {(d["iso"], d["kind"]) for d in out.values["dates"]}
+    assert {("2022-05-09", "signed"), ("2022-05-03", "signed")} <= kinds
+    assert ("2022-06-01", "signed") not in kinds   # the table ended at its last dated row
+
+
+def test_past_acts_programme_periods_and_a_later_word_tidigare(tmp_path):
+    text = ("Till\nBromma stadsdelsnämnd\n2008-04-02\n\nVerksamhetsplan\n\nSammanfattning\n\n"
+            "Rådet bildades hösten 2003. Kommunstyrelsen remitterade den 14 februari 2008 ett förslag. "
+            "Handlingsplanen föreslås omfatta perioden 2008–2010. Programmet för ett tryggare Stockholm 2009–2012 nämns. "
+            "Överenskommelsen gäller fr.o.m. 1 mars 2008 t.o.m. 28 feb. 2010 och ersätter den tidigare överenskommelsen.\n")
+    out = run(tmp_path, text)
+    got = [(d["iso"], d["kind"]) for d in out.values["dates"]]
+    assert got == [("2008-04-02", "document"), ("2003", "event"), ("2008-02-14", "event"), ("2008", "valid_from"),
+                   ("2010", "valid_to"), ("2009", "valid_from"), ("2012", "valid_to"), ("2008-03-01", "valid_from"),
+                   ("2010-02-28", "valid_to")]
+    assert out.values["validity"] == {"from": "2008-03-01", "to": "2010-02-28"}
+
+
+def test_document_date_before_the_body_when_the_head_block_is_short(tmp_path):
+    out = run(tmp_path, "Skarpnäcks stadsdelsnämnd\nPROTOKOLLSUTDRAG\nSammanträdesdatum 2015-11-19\n\n§ 12\nEtt ärende\n\n"
+                        "Beslut\n\n1. Stadsdelsnämnden godkänner förslaget.\n\nÄrendet\n\nMötet den 2 november 2015.\n")
+    assert [(d["iso"], d["kind"]) for d in out.values["dates"]][0] == ("2015-11-19", "document")

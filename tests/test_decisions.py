@@ -12,7 +12,12 @@ from pipeline.process import Options, parse, process_path
 
 from conftest import CLEAN_SEEDS, CORPUS, GOLD, seed
 
-VARIANTS = sorted((CORPUS / "variants").glob("*.txt"))
+ALL_VARIANTS = sorted((CORPUS / "variants").glob("*.txt"))
+# h04–h09 were written as held-out documents (gold before the first run); as written they are
+# regression documents now, but their flattened copies are not asserted: a one-line copy of a
+# protocol or a cp1252 file loses what those documents test (line layout, the encoding)
+HELD_OUT = [p for p in ALL_VARIANTS if p.name[:3] in {f"h{i:02d}" for i in range(4, 10)}]
+VARIANTS = [p for p in ALL_VARIANTS if p not in HELD_OUT]
 
 
 def gold(path: Path) -> list[dict]:
@@ -23,7 +28,7 @@ def got(rec) -> list[dict]:
     return rec.to_dict()["proposed_decisions"]
 
 
-@pytest.mark.parametrize("path", CLEAN_SEEDS + VARIANTS, ids=lambda p: p.stem[:24])
+@pytest.mark.parametrize("path", CLEAN_SEEDS + VARIANTS + HELD_OUT, ids=lambda p: p.stem[:24])
 def test_decisions_exact(path):
     rec = process_path(path)
     assert not rec.errors, rec.errors

@@ -133,3 +133,40 @@ def test_name_comma_title_and_title_comma_organisation(tmp_path):
         {"name": "Greta Alm", "title": "stadsdelsdirektör", "signed_date": None},
         {"name": "Bo Ek", "title": "Avdelningschef", "signed_date": None},
     ]
+
+
+def test_side_by_side_with_a_given_name_missing_from_the_list(tmp_path):
+    # "Aukusti" is no Swedish given name of the lists; the titles line says there are two people
+    # and "Koskinen" (a surname) ends the first, so the run still splits
+    assert not is_given("Aukusti")
+    rec = process_path(_doc(tmp_path, HEAD + "Aukusti Koskinen Johan Alm Eriksson\nstadsdelsdirektör avdelningschef\n"))
+    assert sigs(rec) == [
+        {"name": "Aukusti Koskinen", "title": "stadsdelsdirektör", "signed_date": None},
+        {"name": "Johan Alm Eriksson", "title": "avdelningschef", "signed_date": None},
+    ]
+
+
+def test_names_in_use_in_stockholm_are_given_names():
+    # from the names-dataset Swedish ranks; common words and surnames of that source are not
+    assert is_given("Mirja") and is_given("Omid") and is_given("Per")
+    assert not is_given("Hund") and not is_given("Eriksson") and not is_given("Stockholm")
+
+
+def test_protocol_signatures_take_the_date_of_the_justerat_line(tmp_path):
+    rec = process_path(_doc(tmp_path, HEAD + "Vid protokollet\n\nMaria Lund\nSekreterare\n\nJusterat 2022-01-12\n\n"
+                                       "Peter Ek                    Lars Nordin\nOrdförande                  Justerare\n"))
+    assert sigs(rec) == [
+        {"name": "Maria Lund", "title": "Sekreterare", "signed_date": None},
+        {"name": "Peter Ek", "title": "Ordförande", "signed_date": "2022-01-12"},
+        {"name": "Lars Nordin", "title": "Justerare", "signed_date": "2022-01-12"},
+    ]
+
+
+def test_attestation_table_with_a_title_column(tmp_path):
+    rec = process_path(_doc(tmp_path, HEAD + "Beslutet har godkänts digitalt av:\n\nNamn\tTitel\tDatum\n"
+                                       "Helena Ström\tt.f. stadsdelsdirektör\t2022-01-06\nOmid Karimi\tavdelningschef\t2022-01-05\n"))
+    assert sigs(rec) == [
+        {"name": "Helena Ström", "title": "t.f. stadsdelsdirektör", "signed_date": "2022-01-06"},
+        {"name": "Omid Karimi", "title": "avdelningschef", "signed_date": "2022-01-05"},
+    ]
+    assert [(d.iso, d.kind) for d in rec.dates if d.kind == "signed"] == [("2022-01-06", "signed"), ("2022-01-05", "signed")]

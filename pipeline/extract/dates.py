@@ -83,12 +83,25 @@ MEETING_RX = re.compile(r"sammanträde\w*|sammanträtt|\bmöte\w*|styrgrupp\w*|f
                         r"föredra\w*", re.I)
 EVENT_RX = re.compile(r"\b(?:ingick|ingicks|tecknade|tecknades|slöts|slöt|antogs|antog|beslutade|beslöt|beslutades|"
                       r"fattade|fattades|undertecknade|undertecknades|genomfördes|genomförde|inkom|inträffade|"
-                      r"startade|startades|inleddes|infördes|reviderades|skickades|publicerades)\b", re.I)
+                      r"startade|startades|inleddes|infördes|reviderades|skickades|publicerades|"
+                      r"bildades|bildade|bildats|genomfört|genomförts|remitterade|remitterades|föreslog|föreslogs|"
+                      r"godkände|godkändes|lämnade|lämnades|tecknat|tecknats|antagits|beslöts)\b", re.I)
 REMISS_TIME_RX = re.compile(r"remisstid|svarstid", re.I)
 PROPOSAL_RX = re.compile(r"förslag|föreslå|remiss", re.I)
-AGREEMENT_OR_VALIDITY_RX = re.compile(r"överenskommelse|avtal|gäll|giltig", re.I)
+# what has a period of validity: an agreement, a programme or plan, "the period"
+AGREEMENT_OR_VALIDITY_RX = re.compile(r"överenskommelse|avtal|gäll|giltig|program|\w*plan(?:en)?\b|strategi|"
+                                      r"perioden", re.I)
 EARLIER_RX = re.compile(r"\b(?:tidigare|föregående|förra|gamla)\b", re.I)
 REMISS_RX = re.compile(r"remiss|svar|besvara|yttra", re.I)
+# the board's own agreement, as opposed to the proposal it answers on
+OWN_RX = re.compile(r"\b(?:lokala?|vår|våra|nämndens|förvaltningens|nuvarande|gällande|befintliga?)\b", re.I)
+# where a document is signed: the digital attestation table (when segmentation did not make
+# it a section) up to its last dated row, and a "Justerat 2015-11-19" line of a protocol
+ATTEST_INTRO_RX = re.compile(r"godkänts digitalt|attesterat av|signerats? (?:digitalt|elektroniskt)|"
+                             r"elektroniskt (?:signerad|undertecknad)", re.I)
+SIGNED_LINE_RX = re.compile(rf"^[ \t]*(?:justerat|justeras|justeringsdatum|justeringsdag|undertecknat|signerat)"
+                            rf"\b[^\n\d]{{0,20}}{_YEAR}-\d\d-\d\d[ \t]*$", re.I | re.M)
+_ISO_IN_LINE = re.compile(rf"{_YEAR}-\d\d-\d\d")
 _ABBREV_END = re.compile(r"(?:\bfr\.o\.m|\bt\.o\.m|\bbl\.a|\bt\.ex|\bdnr|\bca|\bs\.k|\bnr|\bjfr|\bo\.s\.v|(?<!\S)\d{1,2})$", re.I)
 PRECISION_RANK = {"day": 0, "month": 1, "year": 2}
 
@@ -201,8 +214,23 @@ def sentence_of(spans: list[tuple[int, int]], pos: int) -> tuple[int, int]:
     return spans[i] if i >= 0 and spans[i][0] <= pos < spans[i][1] else (pos, pos)
 
 
+def signing_regions(text: str) -> list[tuple[int, int]]:
+    """Spans where dates are signing dates, found in the text itself (see ATTEST_INTRO_RX)."""
+    out = [(m.start(), m.end()) for m in SIGNED_LINE_RX.finditer(text)]
+    for m in ATTEST_INTRO_RX.finditer(text):
+        pos, end, seen = m.end(), m.end(), False
+        for line in text[m.end():].split("\n")[1:12]:
+            pos += len(line) + 1
+            if _ISO_IN_LINE.search(line):
+                seen, end = True, pos
+            elif seen and line.strip():
+                break
+        out.append((m.start(), end))
+    return out
+
+
 def classify(text: str, mentions: list[Mention], head: tuple[int, int], attest: list[tuple[int, int]],
-             document_iso: Optional[str]) -> None:
+             document_iso: Optional[str], body_start: Optional[int] = None) -> None:
     """Set `kind` (and `sentence`) on each mention in place; see the module docstring."""
     doc_done = False
     sents = sentences(text)
@@ -212,7 +240,12 @@ def classify(text: str, mentions: list[Mention], head: tuple[int, int], attest: 
         if any(a <= m.start < b for a, b in attest):
             m.kind = "signed"
             continue
-        if not doc_done and head[0] <= m.start < head[1] and m.precision == "day" and not m.year_inferred \
+        # the document date: the first full date of the head block; when the header found
+        # none, the first full date before the body (a "Sammanträdesdatum" line the segmenter
+        # left outside the head)
+        in_head = head[0] <= m.start < head[1] or (document_iso is None and body_start is not None
+                                                   and m.start < body_start)
+        if not doc_done and in_head and m.precision == "day" and not m.year_inferred \
                 and (document_iso is None or m.iso == document_iso):
             m.kind, doc_done = "document", True
             continue
@@ -264,14 +297,18 @@ def _sentence_kind(text: str, m: Mention) -> str:
 
 
 def validity(text: str, mentions: list[Mention], remiss_answer: bool = False) -> tuple[Optional[Mention], Optional[Mention]]:
-    def about_subject(m: Mention) -> bool:
+    def about_subject(m: Mention, strict: bool) -> bool:
         sent = text[m.sentence[0]:m.sentence[1]]
-        if EARLIER_RX.search(sent):
+        if EARLIER_RX.search(text[m.sentence[0]:m.end]):   # "… gäller till 2027 och ersätter den tidigare"
             return False
-        # in a remiss answer the subject is the proposal: its dates are given in proposal terms
-        return not remiss_answer or bool(PROPOSAL_RX.search(sent))
+        # in a remiss answer the subject is the proposal: its dates are given in proposal terms;
+        # failing those, sentences that do not speak of the board's own agreement
+        if not remiss_answer:
+            return True
+        return bool(PROPOSAL_RX.search(sent)) if strict else not OWN_RX.search(sent)
 
-    cands = [m for m in mentions if m.kind in ("valid_from", "valid_to") and about_subject(m)]
+    valid = [m for m in mentions if m.kind in ("valid_from", "valid_to")]
+    cands = [m for m in valid if about_subject(m, True)] or [m for m in valid if about_subject(m, False)]
 
     def finest(kind: str, within: Optional[str] = None) -> Optional[Mention]:
         xs = [m for m in cands if m.kind == kind and (within is None or m.iso.startswith(within))]
@@ -298,12 +335,15 @@ def extract(ctx, out) -> None:
     heads = ctx.sections_of("head")
     head = (heads[0].start, heads[0].end) if heads else (0, 0)
     attest = [(s.heading_start if s.heading_start >= 0 else s.start, s.end) for s in ctx.sections_of("attestation")]
+    attest += signing_regions(text)
+    body = [s.heading_start if s.heading_start >= 0 else s.start for s in ctx.sections
+            if s.kind in ("decision", "summary", "background", "matter")]
     default_year = int(doc_iso[:4]) if doc_iso else None
     if default_year is None:
         first = next((m for m in find_mentions(text[head[0]:head[1]]) if m.precision == "day"), None)
         default_year = int(first.iso[:4]) if first else None
     mentions = find_mentions(text, default_year)
-    classify(text, mentions, head, attest, doc_iso)
+    classify(text, mentions, head, attest, doc_iso, min(body) if body else None)
 
     merged: dict[tuple[str, str], Mention] = {}
     for m in mentions:

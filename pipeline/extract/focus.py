@@ -1,16 +1,23 @@
 """Focus / priority areas and their goals (`focus_areas`: text, goals).
 
 The genre names its areas in many ways; each finder below reads one of them:
-- lists: bullets ("- ", "•", "–") or numbers ("1.", "1)") introduced by a line that
-  speaks of areas ("De föreslagna prioriterade samverkansområdena är:", a heading
+- lists: bullets ("- ", "•", "–"), numbers ("1.", "1)") or letters ("a)") introduced by a
+  line that speaks of areas ("De föreslagna prioriterade samverkansområdena är:", a heading
   "Prioriterade samverkansområden" + paragraph), including numbered areas each followed
-  by a description paragraph;
+  by a description paragraph, and numbered areas each with bulleted sub-items (indented,
+  or between two numbers): the sub-items are the area's goals when the introduction
+  speaks of goals or they are sentences;
+- numbered area headings ("Fokusområde 1: Otrygga platser"), each followed by a
+  description and its goals (bullets or numbers, after a "Mål:" line or as sentences);
 - area headings each followed by numbered or bulleted goals, after an introduction that
   speaks of goals or areas ("Under varje prioriterat samverkansområde finns det mätbara
   mål …:");
 - an enumeration in running prose after an area word: "… fokusområden: 1) A, 2) B …
   och 5) E.", "… samverkansområden ut. Dessa är a, b samt c.", "… fokusområden. De är
-  a, b, … samt c.", "… samverkansområdena i …: a samt b.";
+  a, b, … samt c.", "… samverkansområdena i …: a samt b.", a label line "Prioriterade
+  områden: a; b; c." (semicolons separate the items), and an enumeration set off by dashes
+  or brackets inside the sentence ("De fem samverkansområdena – a, b … samt e – motsvarar
+  …");
 - quoted categories: "kategorierna ”ungdomar”, ”brottsoffer” och ”organiserad
   brottslighet”";
 - a tab-separated table whose header's first column names areas ("Fokusområde<TAB>Mål"),
@@ -50,6 +57,10 @@ KW = re.compile(r"(?:fokus|samverkans|insats|mal|prioriterade |prioriterat |utve
 GOAL_KW = re.compile(r"\bmal(?:en|et)?\b|matbara|delmal")
 BULLET = re.compile(r"^[ \t]*(?:[-•–*▪◦·])[ \t]+")
 NUMBER = re.compile(r"^[ \t]*(\d{1,2})(?:[.)]|(?=[ \t]+[A-ZÅÄÖ]))[ \t]+")
+LETTER = re.compile(r"^[ \t]*([a-h])\)[ \t]+")      # "a) …", numbered a=1, b=2 …
+# a numbered area heading: "Fokusområde 1: Otrygga och brottsutsatta platser"
+AREA_HEADING = re.compile(r"^(?:fokus|samverkans|insats|prioriterat |mal)?omrade\s+(?:\d{1,2}|[ivx]{1,4})\s*[:.–-]\s*"
+                          r"(?=\S)", re.I)
 SENTENCE_END = re.compile(r"(?<!\bt\.ex)(?<!\bbl\.a)(?<!\bm\.m)(?<!\bs\.k)(?<![A-ZÅÄÖ])[.!?](?=\s+[A-ZÅÄÖ0-9”\"]|\s*$)")
 
 
@@ -86,6 +97,7 @@ class Line:
     start: int
     end: int
     text: str
+    indent: int = 0
 
 
 @dataclass
@@ -93,6 +105,7 @@ class Item:
     line: Line
     body_start: int   # offset of the text after the marker
     number: Optional[int]
+    children: list["Item"] = field(default_factory=list)   # bulleted sub-items of a numbered item
 
     @property
     def body(self) -> str:
@@ -105,7 +118,7 @@ def _lines(text: str) -> list[Line]:
         s = raw.strip()
         if s:
             lead = len(raw) - len(raw.lstrip())
-            out.append(Line(pos + lead, pos + lead + len(s), s))
+            out.append(Line(pos + lead, pos + lead + len(s), s, len(raw[:lead].expandtabs(4))))
         pos += len(raw) + 1
     return out
 
@@ -117,6 +130,9 @@ def _item(line: Line) -> Optional[Item]:
     m = NUMBER.match(line.text)
     if m:
         return Item(line, line.start + m.end(), int(m.group(1)))
+    m = LETTER.match(line.text)
+    if m:
+        return Item(line, line.start + m.end(), ord(m.group(1)) - ord("a") + 1)
     return None
 
 
@@ -133,6 +149,18 @@ def _lists(lines: list[Line]) -> list[tuple[int, list[Item]]]:
         items, first, j = [it], i, i + 1
         while j < len(lines):
             nxt = _item(lines[j])
+            if nxt is not None and nxt.number is None and it.number is not None:
+                # bullets under a numbered item: its sub-items when indented deeper, when the
+                # next number follows them, or when an earlier item of the list had some
+                k = j
+                while k < len(lines) and (b := _item(lines[k])) is not None and b.number is None:
+                    k += 1
+                follows = k < len(lines) and (n := _item(lines[k])) is not None and n.number == items[-1].number + 1
+                if lines[j].indent > items[-1].line.indent or follows or any(x.children for x in items):
+                    items[-1].children = [_item(lines[x]) for x in range(j, k)]
+                    j = k
+                    continue
+                break
             if nxt is not None and (nxt.number is None) == (it.number is None):
                 if it.number is None or nxt.number == items[-1].number + 1:
                     items.append(nxt)
@@ -192,9 +220,44 @@ def find_in_lists(text: str) -> list[Area]:
         # list punctuation ("a;", "b;", "c.") is allowed; a list of sentences is not a list of areas
         if sentences > 1 or not all(_looks_like_area(b.rstrip(".;,")) for b in bodies) or len(items) < 2:
             continue
+        kids = [c for it in items for c in it.children]
+        goals = bool(kids) and (any(GOAL_KW.search(f1(c)) for c in context[:2])
+                                or all(c.body.rstrip().endswith(".") for c in kids))
         for it in items:
-            areas.append(Area(clean_area(it.body), [(it.body_start, it.line.end)]))
+            a = Area(clean_area(it.body), [(it.body_start, it.line.end)])
+            if goals:
+                a.goals = [(clean_goal(c.body), (c.body_start, c.line.end)) for c in it.children]
+            areas.append(a)
     return areas
+
+
+def find_area_headings(text: str) -> list[Area]:
+    """Numbered area headings ("Fokusområde 1: X"), each with the goals listed under it."""
+    lines = _lines(text)
+    areas: list[Area] = []
+    i = 0
+    while i < len(lines):
+        m = AREA_HEADING.match(f1(lines[i].text))
+        name = lines[i].text[m.end():] if m else ""
+        if not m or not _looks_like_area(name):
+            i += 1
+            continue
+        a = Area(clean_area(name), [(lines[i].start + m.end(), lines[i].end)])
+        j, after_intro, items = i + 1, False, []
+        while j < len(lines) and not AREA_HEADING.match(f1(lines[j].text)) and heading_kind(lines[j].text) is None:
+            it = _item(lines[j])
+            if it is None:
+                if items:
+                    break            # the goal list has ended
+                after_intro = after_intro or (bool(GOAL_KW.search(f1(lines[j].text))) and lines[j].text.endswith(":"))
+            else:
+                items.append(it)
+            j += 1
+        if items and (after_intro or all(it.body.rstrip().endswith(".") for it in items)):
+            a.goals = [(clean_goal(it.body), (it.body_start, it.line.end)) for it in items]
+        areas.append(a)
+        i = j
+    return areas if len(areas) >= 2 else []
 
 
 def _span_lines(lines: list[Line], first: int, items: list[Item]) -> int:
@@ -255,6 +318,8 @@ def find_in_columns(text: str) -> list[Area]:
         blocks.append(cur)
     for bi, block in enumerate(blocks):
         head = f1(block[0].text)
+        if "\t" in block[0].text:
+            continue  # a table kept as rows: find_in_tables reads it
         if len(block) < 3 or len(head.split()) > 3 or not (KW.search(head) or re.fullmatch(r"omraden?", head)):
             continue
         cells = block[1:]
@@ -329,6 +394,15 @@ def enumeration(text: str, start: int, end: int) -> list[tuple[str, Span]]:
             s, e = a.end(), (b.start() if b else len(seg))
             piece = re.sub(r"(?:,|\s+och|\s+samt)\s*$", "", seg[s:e].rstrip())
             items.append((piece, s))
+    elif ";" in seg:
+        # "a; b; c och d" / "a; b; samt c": semicolons separate, commas and "och" stay inside items
+        pos = 0
+        for m in list(re.finditer(r";\s*", seg)) + [None]:
+            e = m.start() if m else len(seg)
+            piece = seg[pos:e]
+            lead = re.match(r"\s*(?:och|samt)\s+", piece)
+            items.append((piece[lead.end():] if lead else piece, pos + (lead.end() if lead else 0)))
+            pos = m.end() if m else len(seg)
     else:
         parts, pos = [], 0
         for m in re.finditer(r",\s+", seg):
@@ -369,9 +443,19 @@ def find_in_prose(text: str) -> list[Area]:
             continue
         if not kw:
             continue
+        if AREA_HEADING.match(low.lstrip()):
+            continue  # "Fokusområde 3: A och B" is one area: find_area_headings reads it
         found: list[tuple[str, Span]] = []
+        # set off by dashes or brackets right after the area word: "områdena – a, b samt c – motsvarar"
+        m = re.match(r"(?:\s+\w+){0,3}?\s*(?:\s([–—-])\s|\()", sent[kw.end():])
+        if m:
+            close = sent.find(f" {m.group(1)} " if m.group(1) else ")", kw.end() + m.end())
+            if close != -1:
+                found = enumeration(text, s + kw.end() + m.end(), s + close)
+                if not _ok_items(found, 2):
+                    found = []
         colon = sent.find(":", kw.end(), kw.end() + 80)
-        if colon != -1 and sent[colon + 1:].strip():
+        if not found and colon != -1 and sent[colon + 1:].strip():
             found = enumeration(text, s + colon + 1, e)
             if not _ok_items(found, 2):
                 found = []
@@ -534,7 +618,8 @@ def find(ctx: Context) -> list[Area]:
         stops = tuple(s.heading_start for s in ctx.sections if s.heading_start >= 0)
         found = find_flattened(text, tuple(a.text for a in prose), stops) + prose
     else:
-        found = find_in_lists(text) + find_in_tables(text) + find_in_columns(text) + find_in_prose(text)
+        found = (find_in_lists(text) + find_area_headings(text) + find_in_tables(text) + find_in_columns(text)
+                 + find_in_prose(text))
     return _merge(found)
 
 

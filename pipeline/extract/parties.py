@@ -8,7 +8,11 @@ Sources, in this order (duplicates, case-insensitive, are listed once):
    same sections;
 2. enumerations of cooperating parties anywhere: "Samverkande parter (utöver A och B) är
    C, D och E", "… består samverkande parter av representanter från …", "Utöver A och B
-   är i dagsläget C, D … engagerade i samverkansarbetet".
+   är i dagsläget C, D … engagerade i samverkansarbetet", "I rådet/styrgruppen ingår C, D
+   och E", "en arbetsgrupp med representanter för C och D", "Utöver A och B deltar C och D
+   i arbetet", "(för)valtningen samarbetar/samverkar (sedan 2002) med C och D", "…
+   tillsammans med C och D". An item ends at a stop word or a lower-case participle
+   ("… och Stockholmshem arbetat med …").
 Items are split on commas, "och", "samt"; generic references to the principal parties
 ("förvaltningen", "polisen", "staden", "nämnden", …) are dropped since they name no
 organisation; a trailing period of validity ("2021–2022") is dropped; the first letter is
@@ -36,6 +40,18 @@ _ENUM = [
     re.compile(r"Utöver\s+(?P<ut>.+?)\s+är\s+(?:i dag(?:släget)?\s+|enligt förslaget\s+)?(?P<body>.+?)\s+engagerade\s+i\s+"
                r"samverkan", re.S),
 ]
+# parties named in running text: the clause goes on after the names, so the body ends at
+# the first stop word or participle ("… och Stockholmshem arbetat med …", "Polisen ska …")
+_RUNNING = [
+    re.compile(r"\b[Ii]\s+(?:rådet|styrgruppen|arbetsgruppen|samverkansgruppen|samverkansrådet|gruppen)\s+ingår\s+"
+               r"(?:i dag\s+)?(?P<body>[^.]+)"),
+    re.compile(r"\bmed\s+representanter\s+(?:för|från)\s+(?P<body>[^.]+)"),
+    re.compile(r"\b[Uu]töver\s+(?P<ut>[^.]+?)\s+(?:deltar|medverkar|ingår)\s+(?:även\s+|också\s+)?(?P<body>[^.]+)"),
+    re.compile(r"\b(?:samarbetar|samverkar)\b(?:\s+\w+){0,3}?\s+med\s+(?P<body>[^.]+)"),
+    re.compile(r"\btillsammans\s+med\s+(?P<body>[^.]+?)(?=\s+(?:tagit|tagits|tar|har|tog)\b|\.|$)"),
+]
+# a lower-case participle or supine ends a party's name in running text ("Stockholmshem arbetat med")
+_VERBISH = re.compile(r"[a-zåäö]{2,}(?:at|ats|it|its|ade|ades|ande)")
 _FILLER = re.compile(r"^(?:är|består|enligt förslaget|i dag(?:släget)?|utöver|av|representanter|från|lokalt)\b\s*,?\s*", re.I)
 
 
@@ -66,6 +82,15 @@ def _name_tail(text: str) -> str:
     return " ".join(words)
 
 
+def _until_stop(body: str) -> str:
+    """`body` up to its first stop word (but "och", "samt") or lower-case participle."""
+    for m in re.finditer(r"\S+", body):
+        w = m.group().rstrip(",;:")
+        if w.lower() in _STOP - {"och", "samt"} or _VERBISH.fullmatch(w):
+            return body[:m.start()]
+    return body
+
+
 def _split(body: str) -> list[str]:
     return [p for p in re.split(r",\s*|\s+och\s+|\s+samt\s+(?:från\s+)?", body) if p.strip()]
 
@@ -87,7 +112,7 @@ def principal(text: str, regions: list[tuple[int, int]]) -> list[tuple[str, tupl
 
 def enumerated(text: str) -> list[tuple[str, tuple[int, int]]]:
     found = []
-    for rx in _ENUM:
+    for rx in _ENUM + _RUNNING:
         for m in rx.finditer(text):
             body = m.group("body")
             if "ut" in rx.groupindex and m.group("ut"):
@@ -96,6 +121,8 @@ def enumerated(text: str) -> list[tuple[str, tuple[int, int]]]:
             # "utöver A och B" without commas: the clause is two single words
             body = re.sub(r"^utöver\s+(\S+)\s+och\s+(\S+)\s+(?=[A-ZÅÄÖa-zåäö])", r"\1, \2, ", body.strip())
             body = re.sub(r"^,?\s*utöver\s+", "", body)
+            if rx in _RUNNING:
+                body = _until_stop(body)
             for part in _split(body):
                 found.append((part, m.span("body")))
     return found

@@ -34,6 +34,7 @@ from rapidfuzz import fuzz
 
 from ..segment import fold
 from . import Context, Out, Span
+from .dates import SIGNED_LINE_RX
 
 NAMES_DIR = Path(__file__).resolve().parents[2] / "models" / "names"
 
@@ -42,7 +43,8 @@ _TITLE_HEAD = re.compile(
     r"(?:\w*(?:direktor|chef|ansvarig|handlaggare|samordnare|strateg|controller|sekreterare|"
     r"utredare|specialist|ordforande|kommunalrad|jurist|ekonom|utvecklare|planerare|registrator|"
     r"ingenjor|radgivare|koordinator|kanslist|notarie|revisor|inspektor|forestandare|rektor|"
-    r"sakkunnig|analytiker|projektledare|verksamhetsledare|borgarrad|kommundirektor|ombud))$")
+    r"sakkunnig|analytiker|projektledare|verksamhetsledare|borgarrad|kommundirektor|ombud|justerare|ledamot|"
+    r"ersattare))$")
 # title modifiers that precede the head ("tf", "t.f.", "biträdande", ...)
 _TITLE_MOD = re.compile(r"(?:tf\.?|t\.f\.?|t\.|f\.|tillf\.?|tillforordnad|bitradande|bitr\.?|"
                         r"stallforetradande|stf\.?|vice|forste|forsta|"
@@ -157,18 +159,29 @@ def _split_names(toks: list[Tok], k: int) -> Optional[list[list[Tok]]]:
         # a person's last token is a surname: penalise splits that end a person on a given name
         given_ends = sum(is_given(toks[bounds[x + 1] - 1].text) and not is_surname(toks[bounds[x + 1] - 1].text)
                          for x in range(k))
-        score = (known - given_ends, -starts[0])
+        plausible = sum(_plausible(toks[bounds[x]:bounds[x + 1]]) for x in range(k))
+        score = (known - given_ends >= k, plausible, known - given_ends, -starts[0])
         if best_score is None or score > best_score:
             best, best_score = [toks[bounds[x]:bounds[x + 1]] for x in range(k)], score
     if best is None:
         return None
-    if k > 1 and best_score[0] < k:
-        return None  # several people in one run: every one must start with a known given name
+    if k > 1 and not best_score[0] and best_score[1] < k:
+        # several people in one run: every one must start with a known given name, or (a
+        # given name missing from the list) look like a person: see _plausible
+        return None
     if k == 1 and len(best[0]) > 4:
         return None
     if best[0] and best[0][0] is not toks[0] and not is_given(best[0][0].text):
         return None  # junk before an unknown name: not a signature
     return best
+
+
+def _plausible(part: list[Tok]) -> bool:
+    """A person of a split whose given name may be unknown: it starts with a known given
+    name, or starts with a word that is not a known surname and ends with a surname (of
+    the list or by its ending), so "Aino Koskinen Bo Ek" still splits after "Koskinen"."""
+    first, last = part[0].text, part[-1].text
+    return is_given(first) or (not is_surname(first) and is_surname(last))
 
 
 def _name_run_before(toks: list[Tok], i: int) -> list[Tok]:
@@ -262,7 +275,9 @@ def _block_people(ctx: Context, start: int, end: int) -> list[Person]:
 
 
 _TABLE_START = re.compile(r"godk[aä]nts digitalt|attesterat av", re.I)
-_TABLE_ROW = re.compile(r"(?P<name>[A-ZÅÄÖÉ][^\n,\t]{2,80}?),[ \t]*(?P<title>[^\n\t,]{2,60}?)[ \t]+(?P<date>\d{4}-\d{2}-\d{2})")
+# "Name, title date" or a tab-separated "Name<TAB>title<TAB>date" row
+_TABLE_ROW = re.compile(r"(?P<name>[A-ZÅÄÖÉ][^\n,\t]{2,80}?)(?:,[ \t]*|\t+)(?P<title>[^\n\t,]{2,60}?)[ \t]+"
+                        r"(?P<date>\d{4}-\d{2}-\d{2})")
 
 
 def _table_people(ctx: Context) -> tuple[list[Person], list[Span]]:
@@ -291,10 +306,21 @@ def _same(a: str, b: str) -> bool:
     return fa == fb or fuzz.ratio(fa, fb) >= 85
 
 
+def _signing_line_date(text: str, pos: int) -> Optional[str]:
+    """The date of a "Justerat 2015-11-19" line directly above the line at `pos` (blank
+    lines between allowed): the date a protocol's signatories signed it."""
+    above = text[:text.rfind("\n", 0, pos) + 1].rstrip()
+    last = above[above.rfind("\n") + 1:]
+    m = SIGNED_LINE_RX.fullmatch(last) if last else None
+    return _DATE.search(last).group() if m else None
+
+
 def find(ctx: Context) -> list[Person]:
     table, table_spans = _table_people(ctx)
     blocks = [p for p in _block_people(ctx, 0, len(ctx.text))
               if not any(a <= p.name_span[0] < b for a, b in table_spans)]
+    for p in blocks:
+        p.date = p.date or _signing_line_date(ctx.text, p.name_span[0])
     merged: list[Person] = []
     for p in blocks + table:
         p.spans = [p.name_span] + ([p.title_span] if p.title_span else [])

@@ -4,9 +4,9 @@ The stance is the position the document takes on the matter it answers. Sentence
 section except the head block are read for cue phrases (matched on the folded text, so
 OCR-damaged å/ä/ö still match):
 - positive: "ställer sig (i huvudsak) positiv till", "ser (också) positivt på", "tillstyrker",
-  "välkomnar", "ställer sig bakom", "anser/tycker att … är bra", "är positiv till";
+  "välkomnar", "ställer sig bakom", "anser/tycker att … är bra", "är (i huvudsak) positiv till";
 - negative: "avstyrker", "ställer sig negativ till", "ser negativt på", "motsätter sig",
-  "kan inte ställa sig bakom", "anser inte att", "är (också) kritisk till", "avvisar";
+  "kan inte ställa sig bakom", "anser inte att", "är (också) kritisk/negativ till", "avvisar";
 - neutral: "har inga (ytterligare) synpunkter", "ingen erinran", "inga invändningar",
   "läggs/lägger … till handlingarna".
 Both positive and negative cues -> mixed; only one polarity -> that; only neutral cues ->
@@ -24,9 +24,9 @@ from .dates import sentences
 CUES: dict[str, list[str]] = {
     "positive": [r"staller sig (?:\w+ ){0,3}positiv", r"ser (?:\w+ )?positivt pa", r"\btillstyrk(?:er|s)\b",
                  r"\bvalkomnar\b", r"staller sig bakom", r"(?:anser|tycker) att [^.]{0,160}?\bar (?:\w+ )?bra\b",
-                 r"\bar positiv till"],
+                 r"\bar (?:\w+ ){0,3}positiv(?:a)? till"],
     "negative": [r"\bavstyrk(?:er|s)\b", r"staller sig (?:\w+ ){0,3}negativ", r"ser (?:\w+ )?negativt pa",
-                 r"motsatter sig", r"kan inte stalla sig bakom", r"\banser inte att", r"\bar (?:\w+ )?kritisk till",
+                 r"motsatter sig", r"kan inte stalla sig bakom", r"\banser inte att", r"\bar (?:\w+ ){0,3}(?:kritisk|negativ) till",
                  r"\bavvisar\b"],
     "neutral": [r"har inga (?:\w+ )?synpunkter", r"ingen erinran", r"inga invandningar",
                 r"\b(?:laggs|lagger|lagga)\b[^.]{0,40}?till handlingarna"],
