@@ -91,6 +91,8 @@ def test_wrapped_attachment_lines_and_bullets(tmp_path):
     ("Förvaltningen har inga synpunkter på remissen.", "neutral"),
     ("Förvaltningen anser inte att förslaget bör genomföras.", "negative"),
     ("Förvaltningen redogör för ärendet.", None),
+    ("Förvaltningen är i huvudsak positiv till planen men avstyrker förslaget om fältassistenterna.", "mixed"),
+    ("Nämnden är därför negativ till förslaget.", "negative"),
 ])
 def test_stance(tmp_path, views, want):
     out = run(tmp_path, HEAD + views + "\n", stance)
@@ -121,3 +123,23 @@ def test_unnumbered_title_wrapped_after_a_function_word(tmp_path):
                               "Polisregion Stockholm, dnr KS 2019/905\n\nstockholm.se\n", attachments)
     assert out.values["attachments"] == [{"number": None, "diarienummer": "KS 2019/905",
                                           "title": "Remiss av överenskommelse mellan Stockholms stad och Polisregion Stockholm"}]
+
+
+@pytest.mark.parametrize("sentence, want", [
+    ("I rådet ingår stadsdelsförvaltningen, Västerortspolisen, Familjebostäder och Bromma gymnasium.",
+     ["Västerortspolisen", "Familjebostäder", "Bromma gymnasium"]),
+    ("Sedan 1997 har en arbetsgrupp med representanter för förvaltningen, Farsta närpolis och Stockholmshem "
+     "arbetat med trygghetsfrågor.", ["Farsta närpolis", "Stockholmshem"]),
+    ("Utöver förvaltningen och polisen deltar Stockholmshem och Skarpnäcks fritidsgård i arbetet.",
+     ["Stockholmshem", "Skarpnäcks fritidsgård"]),
+    ("Förvaltningen samarbetar sedan 2002 med Maria Magdalena församling och Söderpolisen om nattvandringar.",
+     ["Maria Magdalena församling", "Söderpolisen"]),
+    ("Kontoret gör trygghetsvandringar tillsammans med trafikkontoret och exploateringskontoret.",
+     ["Trafikkontoret", "Exploateringskontoret"]),
+    # the clause after the party is no party ("… ska upprätta underavtal som reglerar villkor och åtaganden")
+    ("Stadsdelsnämnderna ska tillsammans med polisen upprätta underavtal som reglerar villkor och åtaganden.", []),
+])
+def test_parties_named_in_running_text(tmp_path, sentence, want):
+    from pipeline.extract import parties
+    out = run(tmp_path, HEAD + sentence + "\n", parties)
+    assert out.values.get("parties", []) == want

@@ -125,3 +125,45 @@ def test_list_under_unrelated_heading_is_not_areas_but_foljande_omraden_is(tmp_p
             "- Brott mot äldre\n\nÖverenskommelsen omfattar följande områden:\n\n• Klotter och skadegörelse\n"
             "• Våld i nära relation\n")
     assert _doc(tmp_path, body) == [A("Klotter och skadegörelse"), A("Våld i nära relation")]
+
+
+def test_enumeration_set_off_by_dashes_or_brackets(tmp_path):
+    body = ("Förvaltningen ser positivt på förslaget. De fem prioriterade samverkansområdena – unga i riskzon, "
+            "otrygga och brottsutsatta platser, systemhotande brottslighet samt kriminella miljöer och livsstilar – "
+            "motsvarar väl de lokala utmaningarna.\n\nDe tre insatsområdena (klotter, inbrott och brott mot äldre) "
+            "följs upp årligen.")
+    assert _doc(tmp_path, body) == [A("Unga i riskzon"), A("Otrygga och brottsutsatta platser"),
+                                    A("Systemhotande brottslighet"), A("Kriminella miljöer och livsstilar"),
+                                    A("Klotter"), A("Inbrott"), A("Brott mot äldre")]
+
+
+def test_label_line_with_semicolons(tmp_path):
+    body = "Prioriterade områden: trygga offentliga miljöer; ungdomar i riskzon; våld i nära relationer och hedersvåld; brott mot äldre.\n"
+    assert _doc(tmp_path, body) == [A("Trygga offentliga miljöer"), A("Ungdomar i riskzon"),
+                                    A("Våld i nära relationer och hedersvåld"), A("Brott mot äldre")]
+
+
+def test_lettered_list_after_an_area_intro(tmp_path):
+    body = "Planen innehåller tre insatsområden:\n\na) tidiga insatser för unga\nb) föräldrastöd\nc) vuxennärvaro på kvällar\n"
+    assert _doc(tmp_path, body) == [A("Tidiga insatser för unga"), A("Föräldrastöd"), A("Vuxennärvaro på kvällar")]
+
+
+def test_numbered_areas_with_bulleted_goals(tmp_path):
+    # indented sub-bullets, and unindented ones between two numbers, are the areas' goals
+    body = ("Rådet har valt två prioriterade områden med följande mål:\n\n1. Ungdomar och alkohol\n"
+            "   - Langningen ska minska.\n   - Färre unga ska vara berusade.\n2. Inbrott i bostäder\n"
+            "   - Bostadsinbrotten ska minska.\n\nÅtgärderna redovisas i bilagan.")
+    want = [A("Ungdomar och alkohol", ["Langningen ska minska.", "Färre unga ska vara berusade."]),
+            A("Inbrott i bostäder", ["Bostadsinbrotten ska minska."])]
+    assert _doc(tmp_path, body) == want
+    assert _doc(tmp_path, body.replace("   - ", "- ")) == want
+
+
+def test_numbered_area_headings_with_goals(tmp_path):
+    body = ("Överenskommelsen har två fokusområden.\n\nFokusområde 1: Otrygga platser\nArbetet riktas mot torget.\n"
+            "Mål:\n• Otryggheten vid torget ska minska.\n\nFokusområde 2: Kriminella miljöer och livsstilar\n"
+            "Mål:\n• Fler ska ta del av avhopparverksamheten.\n• Rekryteringen ska försvåras.\n\n"
+            "Samverkande parter är Stockholmshem.")
+    assert _doc(tmp_path, body) == [
+        A("Otrygga platser", ["Otryggheten vid torget ska minska."]),
+        A("Kriminella miljöer och livsstilar", ["Fler ska ta del av avhopparverksamheten.", "Rekryteringen ska försvåras."])]

@@ -83,11 +83,15 @@ def _name_tail(text: str) -> str:
 
 
 def _until_stop(body: str) -> str:
-    """`body` up to its first stop word (but "och", "samt") or lower-case participle."""
+    """`body` up to its first stop word (but "och", "samt") or lower-case participle, or the
+    word after a generic party that is not a list separator ("polisen upprätta …")."""
+    prev = ""
     for m in re.finditer(r"\S+", body):
         w = m.group().rstrip(",;:")
-        if w.lower() in _STOP - {"och", "samt"} or _VERBISH.fullmatch(w):
+        if w.lower() in _STOP - {"och", "samt"} or _VERBISH.fullmatch(w) or (
+                prev.lower() in GENERIC and w.lower() not in ("och", "samt")):
             return body[:m.start()]
+        prev = m.group()   # with its comma: "polisen, Stockholmshem" goes on
     return body
 
 
