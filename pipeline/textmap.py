@@ -48,7 +48,8 @@ class MappedText:
     def sub(self, pattern: Union[str, re.Pattern], repl: Union[str, Callable[[re.Match], str]],
             flag: int = 0, count: int = 0) -> "MappedText":
         """Like `re.sub`, keeping the map. Replaced characters map to their match: one to
-        one when the lengths agree, otherwise spread evenly over it. `flag` is OR-ed
+        one when the lengths agree; otherwise a common prefix and suffix map one to one and
+        the rest is spread evenly over the rest of the match. `flag` is OR-ed
         into the flags of every replacement character that differs from the original."""
         rx = re.compile(pattern) if isinstance(pattern, str) else pattern
         b = TextBuilder(self)
@@ -99,11 +100,20 @@ class TextBuilder:
             self.flags.extend(
                 (s.flags[start + i] | (flag if new[i] != old[i] else 0)) for i in range(len(new)))
         else:
-            # spread the new characters evenly over the old ones, first to first, last to last
+            # a common prefix and suffix map one to one ("X-\nY" -> "X-Y" moves no letter);
+            # the rest is spread evenly over the old rest, first to first, last to last
             n_old, n_new = end - start, len(new)
-            for k in range(n_new):
-                j = start + (round(k * (n_old - 1) / (n_new - 1)) if n_new > 1 and n_old > 0 else 0)
+            p = q = 0
+            while p < min(n_old, n_new) and new[p] == old[p]:
+                p += 1
+            while q < min(n_old, n_new) - p and new[-1 - q] == old[-1 - q]:
+                q += 1
+            self.offsets.extend(s.offsets[start:start + p])
+            m_old, m_new = n_old - p - q, n_new - p - q
+            for k in range(m_new):
+                j = start + p + (round(k * (m_old - 1) / (m_new - 1)) if m_new > 1 and m_old > 0 else 0)
                 self.offsets.append(s.offsets[j])
+            self.offsets.extend(s.offsets[end - q:end])
             self.flags.extend([flag | (s.flags[start] if start < len(s.flags) else 0)] * n_new)
 
     def insert(self, at: int, new: str, flag: int = 0) -> None:

@@ -1,12 +1,14 @@
 """Layout clean-up: running headers, page numbers, columns, letterhead, hyphens, bullets,
 with every kept character still pointing at its place in the raw text."""
+import re
+
 import pytest
 
 from pipeline import ingest, layout
 from pipeline.ingest import Document, pages_from_text
 from pipeline.process import parse
 from pipeline.textmap import MappedText
-from tests.conftest import seed
+from tests.conftest import CLEAN_SEEDS, ROOT, SEEDS, seed
 
 
 def clean(raw: str) -> MappedText:
@@ -114,3 +116,50 @@ def test_letterhead_spans_need_an_unmistakable_address_line():
     text = "Text.\n\nKulturförvaltningen\n\nSergels torg 1\nBox 16414\n103 27 Stockholm\nVäxel 08-508 31 900\n"
     [(s, e)] = layout.letterhead_spans(text)
     assert text[s:e].startswith("Kulturförvaltningen") and text[s:e].rstrip().endswith("Växel 08-508 31 900")
+
+
+# ---- the offset map survives every rewrite ---------------------------------------------
+
+TEXTS = SEEDS + sorted((ROOT / "corpus" / "variants").glob("*.txt"))
+# what a line-break or stray-space hyphen join removes from between the two halves
+JOIN_GAP_RX = re.compile(r"-[ \t]*\n[ \t]*|-[ \t]+|(?<=-)[ \t]*\n[ \t]*")
+
+
+def assert_maps_back(raw: str, mt: MappedText) -> None:
+    """Every letter or digit of the cleaned text points at the same character in the raw
+    text, and every word maps back to exactly itself (or, for a joined word, to its two
+    halves with the line-break hyphen between them)."""
+    text = mt.text
+    bad = [(i, text[i], raw[mt.offsets[i]]) for i in range(len(text))
+           if text[i].isalnum() and raw[mt.offsets[i]] != text[i]]
+    assert not bad, f"{len(bad)} characters point elsewhere, first at {bad[0][0]}: {text[bad[0][0] - 20:bad[0][0] + 20]!r}"
+    for m in re.finditer(r"\w+", text):
+        s, e = mt.source_span(m.start(), m.end())
+        src = raw[s:e]
+        assert src == m.group(0) or JOIN_GAP_RX.sub("", src) == m.group(0), (m.group(0), src)
+
+
+@pytest.mark.parametrize("path", TEXTS, ids=lambda p: p.stem[:3])
+def test_cleaned_words_map_back_to_their_raw_text(path):
+    doc = ingest.read(path)
+    mt = layout.clean(doc, MappedText.identity(doc.raw))
+    assert_maps_back(doc.raw, mt)
+
+
+@pytest.mark.parametrize("path", CLEAN_SEEDS + [seed("002")], ids=lambda p: p.stem[:3])
+def test_cleaned_words_of_a_pdf_map_back_to_its_text_layer(path):
+    """PDF pages go through the column split and page-number removal too."""
+    doc = ingest.read(ROOT / "corpus" / "pdf" / f"{path.stem}.pdf")
+    assert_maps_back(doc.raw, layout.clean(doc, MappedText.identity(doc.raw)))
+
+
+@pytest.mark.parametrize("raw", [
+    "Stadsdelsnämnden godkänner\nSAMVERKANSOVERENS-\nKOMMELSE mellan staden och polisen",
+    "en lokal samverkans-\növerenskommelse för 2024",
+    "samverkans- överenskommelse och trygghets-\noch brottsförebyggande arbete",
+    "Hässelby-\nVällingby stadsdelsnämnd",
+])
+def test_hyphen_joins_keep_every_character_in_place(raw):
+    mt = layout.join_hyphenated(MappedText.identity(raw))
+    assert "-\n" not in mt.text
+    assert_maps_back(raw, mt)
