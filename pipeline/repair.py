@@ -481,7 +481,35 @@ _YEAR_LEFT = {"per", "varje", "ett", "i", "förra", "nästa", "samma", "två", "
 _INF_MARK = {"att", "ska", "skall", "kan", "kunna", "bör", "måste", "vill", "får", "skulle", "kommer"}
 _ONE_NOT_I = {"bilaga", "bilagor", "punkt", "nr", "kap", "kapitel", "sida", "sid", "s",
               "paragraf", "steg", "fas", "etapp", "klockan", "kl", "version", "alternativ",
-              "del", "avsnitt", "tabell", "figur", "grupp", "område", "zon", "nivå", "bild"}
+              "del", "avsnitt", "tabell", "figur", "grupp", "område", "zon", "nivå", "bild",
+              "den", "dnr", "nummer", "p", "artikel"}
+# compounds ending in a numbering word ("underbilaga 1", "delkapitel 1"); not "område"
+# or "mål", which "i" often follows ("lokalpolisområde i", "verksamhetsmål i")
+_ONE_NOT_I_END = ("bilaga", "punkt", "kapitel", "avsnitt")
+# what follows a number, never "i": a month ("1 januari", "1 jan."), "1 §", "1 kap",
+# "1 st", amounts ("1 kr")
+_MONTHS = ("januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti",
+           "september", "oktober", "november", "december")
+_AFTER_NUMBER = set(_MONTHS) | {"jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept",
+                                "okt", "nov", "dec", "§", "§§", "kap", "st", "stycket", "p",
+                                "kr", "tkr", "mkr", "mnkr", "mdkr", "miljon", "miljard"}
+_NEXT_WORD = re.compile(r"\s([^\W\d_]+|§+)\.?(\s+\d)?")
+_RANGE_WORDS = {"och", "eller", "till", "resp", "respektive", "samt"}    # "1 och 2"
+
+
+def _lone_one_is_i(text: str, s: int, e: int, prev: str) -> bool:
+    """A lone "1" between words is the OCR's "i" ("brottslighet 1 staden"), unless it
+    numbers something: "den 1 januari", "1 §", "1 kap", "bilaga 1", "nr 1", a list item
+    at a line start, "1 och 2"."""
+    m = _NEXT_WORD.match(text, e)
+    if not (m and prev.isalpha()):
+        return False
+    if prev in _ONE_NOT_I or (len(prev) > 6 and prev.endswith(_ONE_NOT_I_END)):
+        return False
+    nxt = m.group(1).lower()
+    if nxt in _AFTER_NUMBER or (m.group(2) and nxt in _RANGE_WORDS):
+        return False
+    return not _sentence_start(text, s)
 
 
 def fix_context(low: str, prev: str, nxt: str, prev2: str = "") -> Optional[str]:
@@ -705,10 +733,7 @@ def repair_text(text: str, damaged: bool, ocr: bool = False) -> list[Change]:
         new, conf, fixer = tok, 1.0, ""
         if tok == "1":
             # a lone "1" between words is "i": "brottslighet 1 staden"
-            before = text[max(0, s - 2):s]
-            after = text[e:e + 2]
-            if (before[-1:].isspace() and after[:1].isspace() and after[1:2].isalpha()
-                    and prev.isalpha() and prev not in _ONE_NOT_I and not _sentence_start(text, s)):
+            if text[s - 1:s].isspace() and _lone_one_is_i(text, s, e, prev):
                 new, conf, fixer = "i", 0.8, "ocr-context"
         elif tok in ("|", "l") and _sentence_start(text, s) and text[e:e + 1] == " " and \
                 text[e + 1:e + 2].islower():

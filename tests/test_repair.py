@@ -110,6 +110,21 @@ def test_context_decides_ar_and_bor():
         "brottslighet i staden, enligt bilaga 1 till beslutet"
 
 
+def test_lone_one_is_i_only_where_it_numbers_nothing():
+    # English OCR writes "i" as "1"; a "1" that numbers a date, a paragraph, a chapter,
+    # an attachment or a list item is a number
+    assert repaired("Överenskommelsen föreslas gélla fran 1 januari 2024 och mbtet halls 1 juni.") == \
+        "Överenskommelsen föreslås gälla från 1 januari 2024 och mbtet hålls 1 juni."
+    for text in ("Avtalet gäller från den 1 mars och", "beslutet fattades 1 dec. 2023 av",
+                 "enligt 1 § och 1 kap i lagen", "enligt 2 kap 1 st skollagen",
+                 "se punkterna 1 och 2 ovan", "gäller nr 1 samt bilaga 1 till",
+                 "Nämnden beslutar:\n1 Godkänna förslaget", "enligt underbilaga 1 till beslutet",
+                 "kostar 1 mnkr per år"):
+        assert repaired(text) == text, text
+    assert repaired("arbetet 1 skolan och 1 lokalpolisområdet") == "arbetet i skolan och i lokalpolisområdet"
+    assert repaired("arbetet 1\nstaden") == "arbetet i\nstaden"
+
+
 def test_protected_tokens_are_not_touched():
     text = ("Kontakta handlaggare pa kontoret, e-post fornamn.efternamn@stockholm.se eller "
             "www.stockholm.se/forslag, diarienummer T2019-0123 och TN 2019-01234, 14 bilagor.")
