@@ -413,10 +413,30 @@ def fix_casing(tok: str) -> str:
     return tok[0] + tok[1:].lower()
 
 
+# OCR characters and pairs with a reading a real word gives way to (cost <= 1.5 in
+# SUBS/PAIRS): a listed word without them, whose skeleton no other form shares, has no
+# other reading fix_word could pick (see _stable)
+_CHEAP_CHARS = frozenset(c for c, subs in SUBS.items() if min(k for _, k in subs) <= 1.5)
+_CHEAP_PAIRS = tuple(p for p, subs in PAIRS.items() if min(k for _, k in subs) <= 1.5
+                     and not _CHEAP_CHARS.intersection(p))
+
+
+def _stable(low: str, lex) -> bool:
+    """Fast accept: a listed word with no cheap confusion in it and no twin with other
+    dots keeps itself (one lookup instead of the candidate search)."""
+    if not lex.roles.get(low, 0) & WORD or not _CHEAP_CHARS.isdisjoint(low):
+        return False
+    if any(p in low for p in _CHEAP_PAIRS):
+        return False
+    return lex.by_skeleton.get(skeleton(low), ()) == [low]
+
+
 def fix_word(tok: str, prefix_ok: bool = False) -> Optional[tuple[str, float]]:
     """Repair one OCR'd word (case kept); None when it should stay as it is."""
     low = tok.lower()
     lex = lexicon()
+    if _stable(low, lex):
+        return None
     valid = low.isalpha() and is_valid(low)
     # a real word only gives way to a cheap reading (below), so only those are searched
     cands = candidates(low, prefix_ok, 1.5 if valid else MAX_COST)
@@ -698,6 +718,23 @@ def _stray_piece(t: str) -> bool:
     return t.isalpha() and t.islower() and len(t) >= 2 and not is_valid(t) and _decide(t, False)[1] == t
 
 
+_QUIET: dict[str, bool] = {}
+
+
+def _is_quiet(tok: str) -> bool:
+    """Does the token stay as it is whatever its neighbours (no reading of its own, no
+    twin the context could choose, not "1"/"l"/"|")? Most tokens are; the stage passes
+    them by with one dict lookup (cached per process)."""
+    if tok in ("1", "|", "l"):
+        return False
+    if not _wordlike(tok) or (tok.isupper() and len(tok) <= 3) or len(tok) == 1:
+        return True
+    new, low, _, _, alts = _decide(tok, False)
+    if new != tok or low != tok.lower() or low in _CONTEXT_WORDS or context_readings(low, alts):
+        return False
+    return not any(f != low and f.endswith("a") for f in lexicon().by_skeleton.get(skeleton(low), ()))
+
+
 def repair_text(text: str, damaged: bool, ocr: bool = False) -> list[Change]:
     """Changes for one block of text (offsets into `text`)."""
     changes: list[Change] = []
@@ -710,11 +747,20 @@ def repair_text(text: str, damaged: bool, ocr: bool = False) -> list[Change]:
     has_model = lexicon().bigrams is not None
     out_words: list[str] = []   # repaired lower-case words, for context
     skip_to = -1
+    quiet = _QUIET
+    if len(quiet) > 400_000:
+        quiet.clear()
     for idx, m in enumerate(toks):
         if idx <= skip_to:
             continue
-        s, e = m.span()
         tok = m.group(0)
+        q = quiet.get(tok)
+        if q is None:
+            q = quiet[tok] = _is_quiet(tok)
+        if q and idx not in joins and text[m.end():m.end() + 1] != "-":
+            out_words.append(tok)   # the common case: nothing to decide
+            continue
+        s, e = m.span()
         if idx in joins:
             last, rep = joins[idx]
             e = toks[last].end()
