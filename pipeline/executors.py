@@ -19,6 +19,7 @@ which cannot be set from a Dask worker's task threads.
 """
 from __future__ import annotations
 
+import gc
 import io
 import multiprocessing
 import os
@@ -145,6 +146,7 @@ def process_one(task: Task, limit_mb: Optional[int] = None) -> Result:
     use_alarm = bool(task.timeout) and threading.current_thread() is threading.main_thread()
     buf = io.StringIO()
     rec = None
+    failure = ""
     try:
         if use_alarm:
             signal.signal(signal.SIGALRM, _on_alarm)
@@ -156,9 +158,12 @@ def process_one(task: Task, limit_mb: Optional[int] = None) -> Result:
             if use_alarm:
                 signal.setitimer(signal.ITIMER_REAL, 0)
     except DocumentTimeout:
-        rec = error_record(Path(task.path), "process", f"{Path(task.path).name}: DocumentTimeout")
+        failure = "DocumentTimeout"
     except MemoryError:
-        rec = error_record(Path(task.path), "process", f"{Path(task.path).name}: MemoryError")
+        failure = "MemoryError"
+    if rec is None:  # built outside the handler, once the failed stage's frames are freed
+        gc.collect()
+        rec = _error_record(task, "process", f"{Path(task.path).name}: {failure}")
     rec = _friendly(rec, task, limit_mb)
     return Result(path=task.path, sha256=task.sha256, key=task.key, record_json=rec.to_json(),
                   failed=bool(rec.errors), seconds=time.perf_counter() - t0, pages=rec.source.pages,
@@ -174,10 +179,28 @@ class _nullcontext:
         return False
 
 
+def _error_record(task: Task, stage: str, message: str):
+    """An error record; with the sha256 already known, without reading the file again
+    (which may be what ran out of memory)."""
+    from . import __version__
+    from .process import error_record
+    from .record import ErrorInfo, Record, Source
+    if not task.sha256:
+        return error_record(Path(task.path), stage, message)
+    fmt = process_format(task.path)
+    return Record(doc_id=task.sha256, source=Source(path=task.path, sha256=task.sha256, format=fmt, pages=0),
+                  errors=[ErrorInfo(stage=stage, message=message)], pipeline_version=__version__)
+
+
+def process_format(path: str) -> str:
+    from .ingest import IMAGE_SUFFIXES
+    suffix = Path(path).suffix.lower()
+    return "pdf" if suffix == ".pdf" else "image" if suffix in IMAGE_SUFFIXES else "txt"
+
+
 def failure_result(task: Task, stage: str, message: str, seconds: float = 0.0, worker: str = "") -> Result:
     """An error Result made in the parent (worker killed, timed out, lost)."""
-    from .process import error_record
-    rec = error_record(Path(task.path), stage, message)
+    rec = _error_record(task, stage, message)
     return Result(path=task.path, sha256=task.sha256, key=task.key, record_json=rec.to_json(), failed=True,
                   seconds=seconds, worker=worker)
 
@@ -199,7 +222,16 @@ def _worker_main(conn, options: Options, limit_mb: Optional[int]) -> None:
             return
         if task is None:
             return
-        conn.send(("result", process_one(task, limit_mb)))
+        result = None
+        try:
+            result = process_one(task, limit_mb)
+        except MemoryError:  # hit outside the per-stage handlers (e.g. while handling one)
+            pass
+        if result is None:
+            gc.collect()
+            lim = f" ({limit_mb} MB)" if limit_mb else ""
+            result = failure_result(task, "process", f"{Path(task.path).name}: memory limit exceeded{lim}")
+        conn.send(("result", result))
 
 
 @dataclass
@@ -351,8 +383,9 @@ def _death_reason(code: Optional[int], limit_mb: Optional[int]) -> str:
         if -code == signal.SIGKILL:
             return f"worker process was killed ({name}; out of memory?)"
         return f"worker process crashed ({name})"
-    lim = f", memory limit {limit_mb} MB" if limit_mb else ""
-    return f"worker process exited unexpectedly (exit code {code}{lim})"
+    if limit_mb:
+        return f"worker process exited unexpectedly (exit code {code}; out of memory? limit {limit_mb} MB)"
+    return f"worker process exited unexpectedly (exit code {code})"
 
 
 # ---------------------------------------------------------------- Dask
