@@ -167,3 +167,10 @@ def test_numbered_area_headings_with_goals(tmp_path):
     assert _doc(tmp_path, body) == [
         A("Otrygga platser", ["Otryggheten vid torget ska minska."]),
         A("Kriminella miljöer och livsstilar", ["Fler ska ta del av avhopparverksamheten.", "Rekryteringen ska försvåras."])]
+
+
+def test_word_bullets_and_decimal_numbers(tmp_path):
+    body = ("Överenskommelsen pekar ut följande prioriterade samverkansområden:\n\no Unga i risk för kriminalitet\n"
+            "o Otillåten påverkan\n\nAvtalet har följande inriktning:\n\n2.1 Ungdomar\n2.2 Brottsoffer\n")
+    assert _doc(tmp_path, body) == [A("Unga i risk för kriminalitet"), A("Otillåten påverkan"), A("Ungdomar"),
+                                    A("Brottsoffer")]

@@ -4,7 +4,7 @@ Where: the "Bilaga" / "Bilagor" section (and lines the segmenter took for headin
 after it: "Bilaga 1 Förslag till yttrande", or a line glued to the list without a blank
 line), up to the next section.
 
-Items: numbered ("1. ", "1) ", "1 ", "Bilaga 1. ", "Bilaga 2 "), bulleted or one per
+Items: numbered ("1. ", "1) ", "1 ", "Bilaga 1. ", "Bilaga 2 ", "Bil. 2: "), bulleted or one per
 paragraph; in a flattened export the numbered items are found inline ("Bilagor 1. X 2. Y",
 "Bilaga 1 X Bilaga 2 Y"), numbers taken only in sequence.
 Numbered lists are read as one stream split on the numbers in sequence (wrapped titles,
@@ -21,12 +21,12 @@ import re
 
 _DNR = r"(?:[A-ZÅÄÖ]{2,5}\s\d{4}/\d{1,6}|\d+(?:\.\d+)*-\d+/\d{4}|\d{4}[-:]\d{3,6})"
 _DNR_TAIL = re.compile(rf"(?:\s*\(\s*(?:[Dd]nr\.?:?\s*)?(?P<a>{_DNR})\s*\)|,?\s+[Dd]nr\.?:?\s*(?P<b>{_DNR})|,\s*(?P<c>{_DNR}))\s*\.?$")
-_ITEM_RX = re.compile(r"^(?:Bilaga\s+)?(\d{1,2})(?:[.):]\s*|\s+)(?=\S)|^[-•–*▪]\s+")
+_ITEM_RX = re.compile(r"^(?:(?:Bilaga|Bil\.)\s+)?(\d{1,2})(?:[.):]\s*|\s+)(?=\S)|^[-•–*▪]\s+")
 _HEADING_WORD = re.compile(r"\s*(?:Bilag(?:a|or|an)|Bifogade handlingar)\b[ \t]*:?[ \t]*", re.I)
 _URL_LINE = re.compile(r"^(?:www\.)?[\w.-]+\.(?:se|nu|com|org)(?:/\S*)?$", re.I)
 # a title line that ends with a function word or a dash is continued on the next line
 _OPEN_END = re.compile(r"(?:\s(?:och|mellan|för|av|i|med|till|om|samt|inom|från|på)|[-–—,])\s*$", re.I)
-_INLINE_NUM = re.compile(r"(?:(?<=\s)|^)(?:Bilaga\s+)?(\d{1,2})(?:[.):]\s*|\s+)(?=[A-ZÅÄÖ])")
+_INLINE_NUM = re.compile(r"(?:(?<=\s)|^)(?:(?:Bilaga|Bil\.)\s+)?(\d{1,2})(?:[.):]\s*|\s+)(?=[A-ZÅÄÖ])")
 
 
 def split_title(raw: str) -> tuple[str, str | None]:
@@ -75,7 +75,7 @@ def parse(text: str, start: int, end: int) -> list[dict]:
         if not rest_of_line.strip() or ":" in text[h.start():h.end()] or flat:
             start = h.end()
     region = text[start:end]
-    if flat or re.search(r"(?m)^[ \t]*(?:Bilaga\s+)?1(?:[.):]\s*|\s+)(?=[A-ZÅÄÖ])", region):
+    if flat or re.search(r"(?m)^[ \t]*(?:(?:Bilaga|Bil\.)\s+)?1(?:[.):]\s*|\s+)(?=[A-ZÅÄÖ])", region):
         # numbered: read the region as one stream, so that wrapped titles and items that
         # share a line ("Bilaga 1 X Bilaga 2 Y", OCR line merges) split on the numbers
         return _inline(text, start, end)

@@ -8,7 +8,8 @@ What counts as a date mention (the same rules are used for the gold files):
 - a month and year: "[i] maj 2015", "juni 2016" (precision month);
 - a year, only when it is written as a date, never a bare number: "år 2020" / "året 2020",
   a season "våren 2021" / "hösten 2020" / "säsongen 2023" (text includes that word), a year
-  after a time preposition "under 2021", "sedan 2015", "från 2020", "till 2022", "inför",
+  after a time preposition "under 2021", "sedan 2015", "från 2020", "till 2022", "för 2003"
+  (not before an amount: "för 2000 kronor"), "inför",
   "efter", "före", "fram till", "jämfört med", "i början/slutet av" (text is the year), and
   a year range "2015-2019" / "2021–2022" (two mentions, one per year). Precision year.
 - NOT dates: years inside case numbers ("KS 2023/740", "1.4.1-356/2016", "2024:1552"),
@@ -71,6 +72,9 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
     ("season", re.compile(rf"\b((?:våren|hösten|sommaren|vintern|säsongen|år|året)\s+({_YEAR}))" + _NOT_AFTER, re.I)),
     ("cued_year", re.compile(rf"\b(?:under|sedan|från|till|inför|efter|före|fram till|jämfört med|"
                              rf"i början av|i slutet av|t\.o\.m\.|fr\.o\.m\.)\s+({_YEAR})" + _NOT_AFTER, re.I)),
+    # "prioriteringar för 2003", but not an amount ("för 2000 kronor")
+    ("cued_year", re.compile(rf"\bför\s+({_YEAR})" + _NOT_AFTER + r"(?!\s+(?:kr\b|kronor|miljon|tusen|personer|st\b|"
+                             r"stycken|procent|elever|barn|unga|ungdomar|invånare|bostäder|lägenheter|timmar))", re.I)),
 ]
 
 DEADLINE_CUES = r"senast|remisstid\w*|tillhanda|besvaras|sista (?:dag|datum)\w*|svarsdatum"
@@ -78,7 +82,7 @@ FROM_CUES = (r"från och med|fr\.\s?o\.\s?m\.?|fr o m|(?:gäller|gälla|giltighe
              r"träder i kraft|börjar gälla")
 TO_CUES = r"till och med|t\.\s?o\.\s?m\.?|t o m|(?:gäller|giltig|gälla) till|löper ut|löpte ut|upphör\w*|går ut"
 _CUE_RX = re.compile(rf"(?P<deadline>{DEADLINE_CUES})|(?P<valid_from>{FROM_CUES})|(?P<valid_to>{TO_CUES})", re.I)
-MEETING_RX = re.compile(r"sammanträde\w*|sammanträtt|\bmöte\w*|styrgrupp\w*|förvaltningsgrupp\w*|pensionärsråd\w*|"
+MEETING_RX = re.compile(r"sammanträd\w*|sammanträtt|samverkansgrupp\w*|diskuterat?s\b|\bmöte\w*|styrgrupp\w*|förvaltningsgrupp\w*|pensionärsråd\w*|"
                         r"funktionshinderråd\w*|informeras|information\w* lämnas|behandla\w*|presenterat?s?\b|"
                         r"föredra\w*", re.I)
 EVENT_RX = re.compile(r"\b(?:ingick|ingicks|tecknade|tecknades|slöts|slöt|antogs|antog|beslutade|beslöt|beslutades|"
@@ -286,7 +290,9 @@ def _range_kind(text: str, m: Mention, prev: Optional[Mention]) -> str:
 def _sentence_kind(text: str, m: Mention) -> str:
     s0, s1 = m.sentence
     best, best_dist = "mentioned", None
-    for kind, rx in (("meeting", MEETING_RX), ("event", EVENT_RX)):
+    # a meeting is an occasion: a bare year ("diskuterats i samverkansgruppen sedan 2022") is none
+    kinds = (("meeting", MEETING_RX), ("event", EVENT_RX)) if m.precision != "year" else (("event", EVENT_RX),)
+    for kind, rx in kinds:
         for c in rx.finditer(text, s0, s1):
             dist = m.start - c.end() if c.end() <= m.start else c.start() - m.end
             if dist < 0:

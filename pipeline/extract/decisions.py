@@ -75,10 +75,12 @@ _ACTOR_RX = re.compile(r"^([A-ZÅÄÖ][\w\-–]*(?:\s+(?:och\s+)?[\w\-–]+){0,4
                        r"Nämnden|Styrelsen|Utskottet|Stadsdelsnämnden)$")
 _NUM_RX = re.compile(r"^\s*(\d{1,2})(?:[.)]\s*|\s+)(?=\S)")
 _SUB_RX = re.compile(r"^\s*(?:[-•–*▪]\s+|[a-z][.)]\s+|att\s)")
-_INTRO_RX = re.compile(r"^(?:.*?\bföreslår\s+att\s+)?(?P<actor>[\w\-– ]+?)\s+(?:beslutar|besluta)(?:\s+att)?\s*:?$",
-                       re.I)
+# "(Kontoret föreslår att) (kommunstyrelsen föreslår) <board> beslutar/besluta (att|följande)(:)"
+_INTRO_RX = re.compile(r"^(?:.*?\bföreslår\s+att\s+)?(?:[\w\-– ]+?\s+föreslår\s+)?(?P<actor>[\w\-– ]+?)\s+"
+                       r"(?:beslutar|besluta|att besluta|fattar följande beslut)(?:\s+(?:att|följande))?\s*:?$", re.I)
 _ATT_RX = re.compile(r"^\s*att\s+(?=\S)")
-_SENT_SPLIT = re.compile(r"(?<=[.!?])\s+(?=(?:\d{1,2}[.)]?\s+)?[A-ZÅÄÖ])")
+# sentence ends, and a colon before a list's first number ("… besluta följande: 1. Kommunfullmäktige …")
+_SENT_SPLIT = re.compile(r"(?<=[.!?])\s+(?=(?:\d{1,2}[.)]?\s+)?[A-ZÅÄÖ])|(?<=:)\s+(?=1[.)]\s+\S)")
 
 
 def action_of(text: str) -> tuple[Optional[str], Optional[re.Match]]:
@@ -104,6 +106,13 @@ def action_of(text: str) -> tuple[Optional[str], Optional[re.Match]]:
 
 def actor_of(text: str, verb: Optional[re.Match]) -> Optional[str]:
     if verb is None:
+        # a verb outside the vocabulary ("Stadsdelsnämnden utser …"): the shortest board name
+        # at the start that a lower-case word (the verb) follows
+        words = list(re.finditer(r"\S+", text))
+        for k in range(1, min(6, len(words) - 1) + 1):
+            m = _ACTOR_RX.match(text[:words[k - 1].end()])
+            if m and words[k].group()[:1].islower():
+                return m.group(1)
         return None
     subject = text[:verb.start()].strip()
     m = _ACTOR_RX.match(subject)
@@ -185,6 +194,8 @@ def parse_section(text: str, start: int, end: int) -> list[dict]:
     out = []
     for it in items:
         body = re.sub(r"\s+", " ", it["raw"]).strip()
+        # the number of the next numbered heading ("… kommunstyrelsen. 2. Bakgrund" flattened)
+        body = re.sub(r"(?<=[.!?])\s+\d{1,2}[.)]?$", "", body)
         out.append({"number": it["number"], "text": body, "spans": [(it["start"], it["end"])],
                     "actor": it.get("actor")})
     return out

@@ -53,10 +53,12 @@ def f1(s: str) -> str:
 # words that say "areas" (folded); "stadsdelsområde", "ansvarsområde" are not among them
 KW = re.compile(r"(?:fokus|samverkans|insats|mal|prioriterade |prioriterat |utvecklings)omrad\w*|"
                 r"prioriterade (?:utmaningar|fragor)|prioriteringar\w*|kategori\w*|"
+                r"foljande (?:\w+ )?inriktning\w*|inriktning\w*\s*:|"
                 r"\b(?:foljande|dessa|tva|tre|fyra|fem|sex|sju|atta) (?:\w+ )?omrad(?:e|en|ena)\b")
 GOAL_KW = re.compile(r"\bmal(?:en|et)?\b|matbara|delmal")
-BULLET = re.compile(r"^[ \t]*(?:[-•–*▪◦·])[ \t]+")
-NUMBER = re.compile(r"^[ \t]*(\d{1,2})(?:[.)]|(?=[ \t]+[A-ZÅÄÖ]))[ \t]+")
+BULLET = re.compile(r"^[ \t]*(?:[-•–*▪◦·]|o(?=[ \t]+[A-ZÅÄÖ]))[ \t]+")   # "o " is Word's bullet exported as text
+# "1." "1)" "1 Text" and decimal sub-numbers "2.1 Text" (numbered by their last part)
+NUMBER = re.compile(r"^[ \t]*(?:\d{1,2}\.(?=\d))?(\d{1,2})(?:[.)]|(?=[ \t]+[A-ZÅÄÖ]))[ \t]+")
 LETTER = re.compile(r"^[ \t]*([a-h])\)[ \t]+")      # "a) …", numbered a=1, b=2 …
 # a numbered area heading: "Fokusområde 1: Otrygga och brottsutsatta platser"
 AREA_HEADING = re.compile(r"^(?:fokus|samverkans|insats|prioriterat |mal)?omrade\s+(?:\d{1,2}|[ivx]{1,4})\s*[:.–-]\s*"

@@ -26,7 +26,7 @@ GENERIC = {"förvaltningen", "stadsdelsförvaltningen", "stadsdelsförvaltningar
            "lokalpolisområdena", "staden", "nämnden", "nämnderna", "kommunen", "parterna", "myndigheterna",
            "kontoret", "stadsdelsnämnden", "stadsdelsnämnderna", "polismyndigheten"}
 _STOP = {"i", "om", "för", "med", "enligt", "som", "samt", "är", "har", "ska", "kan", "och", "vilket", "där", "till",
-         "avseende", "gällande", "från", "under", "inom", "på",
+         "avseende", "gällande", "från", "under", "inom", "på", "kring", "om",
          # words that begin the next line of a flattened title block
          "svar", "remiss", "dnr", "yttrande", "förslag", "sammanfattning", "handläggare", "tjänsteutlåtande"}
 _MELLAN = re.compile(r"(?:överenskommelse|avtal)\w*\s+(?:\w+\s+){0,2}?mellan\s+(.+?)\s+och\s+(\S+(?:[ \t]*\n?[ \t]*\S+){0,5})",
@@ -43,7 +43,8 @@ _ENUM = [
 # parties named in running text: the clause goes on after the names, so the body ends at
 # the first stop word or participle ("… och Stockholmshem arbetat med …", "Polisen ska …")
 _RUNNING = [
-    re.compile(r"\b[Ii]\s+(?:rådet|styrgruppen|arbetsgruppen|samverkansgruppen|samverkansrådet|gruppen)\s+ingår\s+"
+    re.compile(r"\b[Ii]\s+(?:rådet|styrgruppen|arbetsgruppen|samverkansgruppen|samverkansrådet|gruppen)\s+"
+               r"(?:föreslås\s+|ska\s+|kommer\s+att\s+)?(?:ingå|ingår)\s+"
                r"(?:i dag\s+)?(?P<body>[^.]+)"),
     re.compile(r"\bmed\s+representanter\s+(?:för|från)\s+(?P<body>[^.]+)"),
     re.compile(r"\b[Uu]töver\s+(?P<ut>[^.]+?)\s+(?:deltar|medverkar|ingår)\s+(?:även\s+|också\s+)?(?P<body>[^.]+)"),
@@ -67,13 +68,21 @@ def _clean(item: str) -> str | None:
     return item[0].upper() + item[1:]
 
 
+def _in_place(word: str, nxt: str) -> bool:
+    """"i" before a capitalised place name belongs to the name ("Polismyndigheten i
+    Stockholms län", "Svenska kyrkan i Maria Magdalena")."""
+    return word == "i" and nxt[:1].isupper()
+
+
 def _name_tail(text: str) -> str:
     """A name that runs from the start of `text` until a stop word or punctuation."""
     words = []
-    for w in re.split(r"\s+", text.strip()):
-        if not w:
-            continue
+    toks = [w for w in re.split(r"\s+", text.strip()) if w]
+    for i, w in enumerate(toks):
         bare = w.rstrip(".,;:")
+        if _in_place(bare, toks[i + 1] if i + 1 < len(toks) else ""):
+            words.append(bare)
+            continue
         if bare.lower() in _STOP or re.fullmatch(r"(?:19|20)\d\d(?:[-–](?:19|20)\d\d)?", bare):
             break
         words.append(bare)
@@ -86,8 +95,12 @@ def _until_stop(body: str) -> str:
     """`body` up to its first stop word (but "och", "samt") or lower-case participle, or the
     word after a generic party that is not a list separator ("polisen upprätta …")."""
     prev = ""
-    for m in re.finditer(r"\S+", body):
+    toks = list(re.finditer(r"\S+", body))
+    for i, m in enumerate(toks):
         w = m.group().rstrip(",;:")
+        if _in_place(w, toks[i + 1].group() if i + 1 < len(toks) else "") and prev.lower() not in GENERIC:
+            prev = m.group()
+            continue
         if w.lower() in _STOP - {"och", "samt"} or _VERBISH.fullmatch(w) or (
                 prev.lower() in GENERIC and w.lower() not in ("och", "samt")):
             return body[:m.start()]

@@ -11,7 +11,10 @@ OCR-damaged å/ä/ö still match):
   "läggs/lägger … till handlingarna".
 Both positive and negative cues -> mixed; only one polarity -> that; only neutral cues ->
 neutral; no cue at all -> None (a proposal to approve the office's own agreement takes
-no stance). The stance sentences are cited as evidence.
+no stance). Positive and negative cues count only in a remiss answer (the header found
+the remiss sender, or the head block or a decision speaks of a remiss or yttrande): "Kontoret
+anser att avtalet är bra" in a proposal to approve the office's own agreement is no stance.
+The stance sentences are cited as evidence.
 """
 from __future__ import annotations
 
@@ -45,10 +48,22 @@ def classify(found: dict[str, list]) -> str | None:
     return "neutral" if neu else None
 
 
+def _answers_remiss(ctx, out) -> bool:
+    """A remiss answer: the header found who sent the remiss, or the head block or a
+    decision speaks of a remiss ("som svar på remissen")."""
+    remiss = out.values.get("remiss")
+    remiss_from = remiss.get("from") if isinstance(remiss, dict) else getattr(remiss, "from_", None)
+    heads = ctx.sections_of("head")
+    head = ctx.text[heads[0].start:heads[0].end] if heads else ""
+    decisions = " ".join(ctx.text[s.start:s.end] for s in ctx.sections_of("decision"))
+    return bool(remiss_from) or bool(re.search(r"remiss|yttrande", fold(head + " " + decisions)))
+
+
 def extract(ctx, out) -> None:
     text = ctx.text
     heads = ctx.sections_of("head")
     body_start = heads[0].end if heads else 0
+    remiss_answer = _answers_remiss(ctx, out)
     found: dict[str, list[tuple[int, int]]] = {k: [] for k in CUES}
     for s, e in sentences(text):
         if e <= body_start:
@@ -57,6 +72,10 @@ def extract(ctx, out) -> None:
         for kind, rxs in _RX.items():
             if any(rx.search(f) for rx in rxs):
                 found[kind].append((s, e))
+    if not remiss_answer:
+        # a document that answers no remiss takes a position only by filing the matter
+        # ("läggs till handlingarna"); its office's view of its own proposal is no stance
+        found["positive"], found["negative"] = [], []
     stance = classify(found)
     if stance is None:
         return
