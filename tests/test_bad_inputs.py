@@ -210,8 +210,29 @@ def test_error_records(batch, kind, stage, needle):
 
 def test_unreadable_file(batch):
     if IS_ROOT:
-        pytest.skip("running as root: permissions do not stop reads")
+        pytest.skip("running as root: permissions do not stop reads (see the simulated test below)")
     assert "permission denied" in _error(batch, "unreadable")
+
+
+def test_unreadable_file_simulated(tmp_path, monkeypatch):
+    """As root chmod 000 does not stop reads, so the kernel's EACCES is simulated for one
+    path, in hashing and in reading; the batch reports it and goes on."""
+    import pathlib
+    secret = tmp_path / "in" / "hemlig.txt"
+    secret.parent.mkdir()
+    secret.write_bytes(SEED.read_bytes())
+    (tmp_path / "in" / "ok.txt").write_bytes(SEED2.read_bytes())
+    real_read, real_hash = pathlib.Path.read_bytes, __import__("pipeline.cache").cache.file_sha256
+
+    def deny(path):
+        raise PermissionError(13, "Permission denied", str(path))
+    monkeypatch.setattr(pathlib.Path, "read_bytes", lambda self: deny(self) if self == secret else real_read(self))
+    monkeypatch.setattr("pipeline.batch.file_sha256", lambda p: deny(p) if Path(p) == secret else real_hash(p))
+    summary = run([tmp_path / "in"], tmp_path / "out", Options(), BatchConfig(workers=1))
+    recs = {Path(r.source.path).name: r for r in read_jsonl(tmp_path / "out" / "records.jsonl")}
+    assert recs["hemlig.txt"].errors[0].message == f"{secret}: permission denied"
+    assert recs["hemlig.txt"].errors[0].stage == "ingest"
+    assert not recs["ok.txt"].errors and summary.failed == 1
 
 
 def test_missing_path_is_an_error_record(batch):
