@@ -11,12 +11,13 @@ symlinked directories, so a symlink loop cannot trap the walk).
    model and Tesseract versions + options); `force` redoes everything, `retry_errors`
    redoes documents that failed last time;
 3. sends the rest to an executor (`pipeline.executors`: local worker processes or
-   Dask) and commits each result to the state database as it arrives; nothing is
-   kept in memory but counters, so a batch of any size runs in flat memory and a
-   `kill -9` loses only the documents in flight;
+   Dask) and commits each result to the state database as it arrives; processing
+   keeps no records in memory, and a `kill -9` loses only the documents in flight;
 4. writes the outputs (records.jsonl, parquet/, csv/, remiss.sqlite via
    `pipeline.store`, each atomically) from the state database, skipping the export
-   when neither the inputs nor any record changed since the last one.
+   when neither the inputs nor any record changed since the last one. Records are
+   re-read from the database for each output, but `store.write_all` still builds
+   each table in memory before writing it.
 
 A path that does not exist becomes an error record, like a document that cannot be read.
 """
