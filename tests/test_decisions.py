@@ -174,3 +174,15 @@ def test_actor_without_a_vocabulary_verb_and_a_glued_heading_number(tmp_path):
         {"number": 1, "text": "Stadsdelsnämnden godkänner planen.", "actor": "Stadsdelsnämnden", "action": "godkänner"},
         {"number": 2, "text": "Stadsdelsnämnden utser ordföranden i nämnden till representant i rådet.",
          "actor": "Stadsdelsnämnden", "action": None}]
+
+
+def test_att_list_flattened_onto_one_line(tmp_path):
+    got_ = run(tmp_path, "Kontoret föreslår att stadsbyggnadsnämnden beslutar att tillstyrka förslaget med kontorets "
+                         "synpunkter, att överlämna tjänsteutlåtandet till kommunstyrelsen, att omedelbart justera paragrafen.")
+    assert got_ == [
+        {"number": None, "text": "tillstyrka förslaget med kontorets synpunkter,", "actor": "Stadsbyggnadsnämnden",
+         "action": "tillstyrker"},
+        {"number": None, "text": "överlämna tjänsteutlåtandet till kommunstyrelsen,", "actor": "Stadsbyggnadsnämnden",
+         "action": "överlämnar"},
+        {"number": None, "text": "omedelbart justera paragrafen.", "actor": "Stadsbyggnadsnämnden",
+         "action": "justerar omedelbart"}]

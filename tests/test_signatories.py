@@ -170,3 +170,13 @@ def test_attestation_table_with_a_title_column(tmp_path):
         {"name": "Omid Karimi", "title": "avdelningschef", "signed_date": "2022-01-05"},
     ]
     assert [(d.iso, d.kind) for d in rec.dates if d.kind == "signed"] == [("2022-01-06", "signed"), ("2022-01-05", "signed")]
+
+
+def test_flattened_attestation_rows_keep_their_dates(tmp_path):
+    text = HEAD + ("Beslutet har godkänts digitalt av: Namn Titel Datum Helena Ström t.f. stadsdelsdirektör 2022-01-06 "
+                   "Omid Karimi avdelningschef 2022-01-05 Bilagor 1. Bilaga")
+    rec = process_path(_doc(tmp_path, " ".join(text.split())))
+    assert sigs(rec) == [
+        {"name": "Helena Ström", "title": "t.f. stadsdelsdirektör", "signed_date": "2022-01-06"},
+        {"name": "Omid Karimi", "title": "avdelningschef", "signed_date": "2022-01-05"},
+    ]

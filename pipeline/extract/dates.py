@@ -223,12 +223,20 @@ def signing_regions(text: str) -> list[tuple[int, int]]:
     out = [(m.start(), m.end()) for m in SIGNED_LINE_RX.finditer(text)]
     for m in ATTEST_INTRO_RX.finditer(text):
         pos, end, seen = m.end(), m.end(), False
-        for line in text[m.end():].split("\n")[1:12]:
-            pos += len(line) + 1
-            if _ISO_IN_LINE.search(line):
-                seen, end = True, pos
-            elif seen and line.strip():
-                break
+        lines = text[m.end():].split("\n")
+        if len(lines) > 1:
+            for line in lines[1:12]:
+                pos += len(line) + 1
+                if _ISO_IN_LINE.search(line):
+                    seen, end = True, pos
+                elif seen and line.strip():
+                    break
+        else:
+            # a flattened table: its rows' dates follow each other closely
+            for d in _ISO_IN_LINE.finditer(text, m.end()):
+                if d.start() - end > 120:
+                    break
+                end = d.end()
         out.append((m.start(), end))
     return out
 

@@ -79,6 +79,9 @@ _SUB_RX = re.compile(r"^\s*(?:[-•–*▪]\s+|[a-z][.)]\s+|att\s)")
 _INTRO_RX = re.compile(r"^(?:.*?\bföreslår\s+att\s+)?(?:[\w\-– ]+?\s+föreslår\s+)?(?P<actor>[\w\-– ]+?)\s+"
                        r"(?:beslutar|besluta|att besluta|fattar följande beslut)(?:\s+(?:att|följande))?\s*:?$", re.I)
 _ATT_RX = re.compile(r"^\s*att\s+(?=\S)")
+# the older list form flattened onto one line: an introduction and two or more "att" items
+_INLINE_ATT_RX = re.compile(r"^(?:.*?\bföreslår\s+att\s+)?(?:[\w\-– ]+?\s+föreslår\s+)?(?P<actor>[\w\-– ]+?)\s+"
+                            r"(?:beslutar|besluta)\s+att\s+(?P<first>\S)(?=.*[,;]\s+att\s)", re.I)
 # sentence ends, and a colon before a list's first number ("… besluta följande: 1. Kommunfullmäktige …")
 _SENT_SPLIT = re.compile(r"(?<=[.!?])\s+(?=(?:\d{1,2}[.)]?\s+)?[A-ZÅÄÖ])|(?<=:)\s+(?=1[.)]\s+\S)")
 
@@ -159,6 +162,17 @@ def parse_section(text: str, start: int, end: int) -> list[dict]:
         if intro and not items and _ACTOR_RX.match(intro.group("actor")[:1].upper() + intro.group("actor")[1:]):
             a = intro.group("actor")
             intro_actor = a[:1].upper() + a[1:]
+            prev_end = e
+            continue
+        inline = _INLINE_ATT_RX.match(line) if not items else None
+        if inline and _ACTOR_RX.match(inline.group("actor")[:1].upper() + inline.group("actor")[1:]):
+            # flattened "… <board> beslutar att A, att B, att C.": one decision per "att" item
+            a = inline.group("actor")
+            actor = a[:1].upper() + a[1:]
+            bounds = [inline.start("first")] + [m.end() for m in re.finditer(r"[,;]\s+att\s+", line)] + [len(line)]
+            for x, y in zip(bounds, bounds[1:]):
+                raw = re.sub(r"\s+att\s*$", "", line[x:y].rstrip()) if y < len(line) else line[x:y]
+                items.append({"number": None, "raw": raw, "start": s + x, "end": s + x + len(raw), "actor": actor})
             prev_end = e
             continue
         att = _ATT_RX.match(line) if intro_actor else None

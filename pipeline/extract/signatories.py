@@ -34,7 +34,7 @@ from rapidfuzz import fuzz
 
 from ..segment import fold
 from . import Context, Out, Span
-from .dates import SIGNED_LINE_RX
+from .dates import SIGNED_LINE_RX, signing_regions
 
 NAMES_DIR = Path(__file__).resolve().parents[2] / "models" / "names"
 
@@ -319,8 +319,13 @@ def find(ctx: Context) -> list[Person]:
     table, table_spans = _table_people(ctx)
     blocks = [p for p in _block_people(ctx, 0, len(ctx.text))
               if not any(a <= p.name_span[0] < b for a, b in table_spans)]
+    attest = signing_regions(ctx.text)
     for p in blocks:
         p.date = p.date or _signing_line_date(ctx.text, p.name_span[0])
+        if p.date is None and p.title_span and any(a <= p.name_span[0] < b for a, b in attest):
+            # a flattened attestation row: "Name title 2025-02-06"
+            d = re.match(r"\s*(\d{4}-\d{2}-\d{2})", ctx.text[p.title_span[1]:])
+            p.date = d.group(1) if d else None
     merged: list[Person] = []
     for p in blocks + table:
         p.spans = [p.name_span] + ([p.title_span] if p.title_span else [])
