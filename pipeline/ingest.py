@@ -7,7 +7,9 @@ extracted or OCR'd text joined by form feeds (see `pipeline.pdf`, `pipeline.ocr`
 from __future__ import annotations
 
 import codecs
+import difflib
 import hashlib
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +18,7 @@ from typing import Optional
 import ftfy
 from charset_normalizer import from_bytes
 
-from .textmap import REPAIRED, MappedText
+from .textmap import REPAIRED, MappedText, TextBuilder
 
 TEXT_SUFFIXES = {".txt", ".text", ".md"}
 PDF_SUFFIXES = {".pdf"}
@@ -36,6 +38,10 @@ class Page:
     end: int
     ocr: bool = False
     confidence: Optional[float] = None  # mean Tesseract word confidence, 0-100
+    # PDF and image pages: (raw_start, raw_end, x0, y0, x1, y1) per OCR word or text-layer
+    # run, sorted, in PDF points from the page's top-left corner, y down (image pixels
+    # count as points at the image's dpi); empty for text files
+    boxes: list[tuple[int, int, float, float, float, float]] = field(default_factory=list)
 
 
 @dataclass
@@ -149,16 +155,45 @@ def _check_text(text: str, path) -> str:
     return text
 
 
+# UTF-8 read as cp1252/latin-1: a lead byte (Ã Â â Å) followed by a continuation character
+MOJIBAKE_RX = re.compile("[\u00c2\u00c3\u00c5\u00e2][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d"
+                         "\u017e\u0192\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030"
+                         "\u2039\u203a\u20ac\u2122]")
+
+
 def to_mapped(doc: Document) -> MappedText:
     """The document's raw text as a MappedText, with mojibake repaired (ftfy) and
-    Unicode in NFC. Fixed per whitespace-separated token, so the map stays fine-grained;
-    tokens that change are flagged REPAIRED."""
-    mt = MappedText.identity(doc.raw)
-    if doc.raw.isascii():
+    Unicode in NFC. Clean text (the common case) costs one regex scan. When ftfy changes
+    something, the fixed text is aligned with the raw text line by line (difflib), so
+    only the changed characters lose their one-to-one map; they are flagged REPAIRED."""
+    raw = doc.raw
+    mt = MappedText.identity(raw)
+    if raw.isascii():
         return mt
-    return mt.sub(r"[^\s]+", lambda m: _fix_token(m.group(0)), flag=REPAIRED)
-
-
-def _fix_token(token: str) -> str:
-    fixed = ftfy.fix_text(token, normalization="NFC", uncurl_quotes=False, fix_line_breaks=False)
-    return unicodedata.normalize("NFC", fixed)
+    if not MOJIBAKE_RX.search(raw):
+        if unicodedata.is_normalized("NFC", raw):
+            return mt
+        return mt.sub(r"[^\s]+", lambda m: unicodedata.normalize("NFC", m.group(0)), flag=REPAIRED)
+    fixed = unicodedata.normalize("NFC", ftfy.fix_text(raw, uncurl_quotes=False, fix_line_breaks=False))
+    if fixed == raw:
+        return mt
+    raw_lines, fixed_lines = raw.split("\n"), fixed.split("\n")
+    if len(raw_lines) != len(fixed_lines):  # ftfy joined or split lines: align the whole text
+        raw_lines, fixed_lines = [raw], [fixed]
+    b = TextBuilder(mt)
+    pos = 0
+    for i, (a, f) in enumerate(zip(raw_lines, fixed_lines)):
+        if i:
+            b.keep(pos - 1, pos)  # the newline
+        if a == f:
+            b.keep(pos, pos + len(a))
+        else:
+            for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, f, autojunk=False).get_opcodes():
+                if op == "equal":
+                    b.keep(pos + i1, pos + i2)
+                elif i2 > i1:
+                    b.replace(pos + i1, pos + i2, f[j1:j2], REPAIRED)
+                else:
+                    b.insert(pos + i1, f[j1:j2], REPAIRED)
+        pos += len(a) + 1
+    return b.build()

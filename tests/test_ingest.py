@@ -77,3 +77,22 @@ def test_sha256_is_of_source_bytes(tmp_path):
     p = tmp_path / "a.txt"
     p.write_bytes("Bakgrund\nText".encode("cp1252"))
     assert read(p).sha256 == ingest.sha256_bytes(p.read_bytes())
+
+
+def test_short_mojibake_words_are_fixed_in_context(tmp_path):
+    p = tmp_path / "short.txt"
+    p.write_bytes("Ett år, två år och även på Öland.".encode("utf-8").decode("latin-1").encode("utf-8"))
+    doc = read(p)
+    mt = to_mapped(doc)
+    assert mt.text == "Ett år, två år och även på Öland."
+    i = mt.text.index("Öland")
+    s, e = mt.source_span(i + 1, i + 5)
+    assert doc.raw[s:e] == "land"  # unchanged characters keep their one-to-one map
+
+
+def test_clean_text_is_left_identical(tmp_path):
+    p = tmp_path / "clean.txt"
+    text = "Förvaltningens förslag till beslut – ”citat” … €"
+    p.write_text(text, encoding="utf-8")
+    mt = to_mapped(read(p))
+    assert mt.text == text and not mt.any_flag(0, len(text))
