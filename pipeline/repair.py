@@ -275,9 +275,13 @@ _FOLD_MARK = {"å": "A", "ä": "A", "ö": "O"}
 _OPTIONS: dict[str, tuple] = {}     # OCR character -> its readings with costs
 
 
-def variants(word: str, max_cost: float = MAX_COST) -> list[tuple[str, float]]:
-    """Marked skeletons the OCR'd lower-case word may stand for, cheapest first."""
+def variants(word: str, max_cost: float = MAX_COST, whole_above: float = 99.0) -> list[tuple[str, float]]:
+    """Marked skeletons the OCR'd lower-case word may stand for, cheapest first.
+    Readings dearer than whole_above can only be whole words (candidates() splits no
+    compound there), so they are grown only along the skeleton trie: a prefix no
+    skeleton begins with is dropped at once (most dear readings die within letters)."""
     n = len(word)
+    has_prefix = lexicon().by_skeleton.has_prefix
     # readings position by position: at[i] = {marked prefix of word[:i]: cheapest cost}
     at: list[dict[str, float]] = [{} for _ in range(n + 1)]
     at[0][""] = 0.0
@@ -299,13 +303,13 @@ def variants(word: str, max_cost: float = MAX_COST) -> list[tuple[str, float]]:
                 k += cost
                 if k <= max_cost:
                     t = acc + rep
-                    if k < nxt.get(t, 99):
+                    if k < nxt.get(t, 99) and (k <= whole_above or has_prefix(t.lower())):
                         nxt[t] = k
             for rep, k in two:
                 k += cost
                 if k <= max_cost:
                     t = acc + rep
-                    if k < nxt2.get(t, 99):
+                    if k < nxt2.get(t, 99) and (k <= whole_above or has_prefix(t.lower())):
                         nxt2[t] = k
     out = at[n]
     # a deleted ö/å/ä: word-initial ("verenskommelsen") after any other damage, inside
@@ -319,7 +323,7 @@ def variants(word: str, max_cost: float = MAX_COST) -> list[tuple[str, float]]:
                 k = c + DROP_COST + (0.0 if j == 0 else 0.4)
                 if k < out.get(t, 99):
                     out[t] = k
-    return [(a, c) for c, a in sorted((c, a) for a, c in out.items())[:MAX_VARIANTS]]
+    return [(a, c) for c, a in sorted(zip(out.values(), out.keys()))[:MAX_VARIANTS]]
 
 
 @dataclass
@@ -340,7 +344,8 @@ SPLIT_MAX_COST = 2.0    # dearer readings are tried as whole words only
 
 
 @lru_cache(maxsize=100_000)
-def candidates(word: str, prefix_ok: bool = False, max_cost: float = MAX_COST) -> tuple[Candidate, ...]:
+def candidates(word: str, prefix_ok: bool = False, max_cost: float = MAX_COST,
+               split_max: float = SPLIT_MAX_COST) -> tuple[Candidate, ...]:
     """Best candidates for an OCR'd lower-case word, best first (at most 3). Readings are
     tried cheapest first; compound splitting (the costly part) only while a compound
     could still beat the best reading found."""
@@ -354,12 +359,12 @@ def candidates(word: str, prefix_ok: bool = False, max_cost: float = MAX_COST) -
     # the best lexical score any word near this length gets (1.5: floor of listed words)
     mz = lex.max_zipf
     bound = max(1.5, max(mz[max(0, len(word) - 3):min(63, len(word) + 3)]))
-    for marked, cost in variants(word, max_cost):
+    for marked, cost in variants(word, max_cost, split_max):
         if bound - 1.6 * cost < top - 0.5:   # cheaper readings already won; none can catch up
             break
         # compound splitting (the costly part) only for cheap readings, and only while a
         # compound could still beat the best reading found
-        split = cost <= SPLIT_MAX_COST and COMPOUND_BEST - 1.6 * cost >= top - 0.5
+        split = cost <= split_max and COMPOUND_BEST - 1.6 * cost >= top - 0.5
         if not split and max(mz[min(len(marked), 63)], 1.5) - 1.6 * cost < top - 0.5:
             continue    # no word of this length is frequent enough to win
         a = _analyze(marked, lex, memo, prefix_ok, split)
@@ -439,7 +444,8 @@ def fix_word(tok: str, prefix_ok: bool = False) -> Optional[tuple[str, float]]:
         return None
     valid = low.isalpha() and is_valid(low)
     # a real word only gives way to a cheap reading (below), so only those are searched
-    cands = candidates(low, prefix_ok, 1.5 if valid else MAX_COST)
+    # (a real word's compound readings: only the undamaged one, its twin with dots)
+    cands = candidates(low, prefix_ok, 1.5, 0.0) if valid else candidates(low, prefix_ok)
     if not cands:
         return fix_glued(low)
     top = cands[0]
