@@ -17,17 +17,23 @@ What counts as a date mention (the same rules are used for the gold files):
   "Trygghetsmätningen 2021"), a month name alone ("i maj"), phone numbers, "12–17 år".
 
 Kinds, decided in this order:
-1. `signed`: in the digital attestation section;
-2. `document`: the first full date of the head block (the Till-block date);
+1. `signed`: in the digital attestation section, or in an attestation table found in the
+   text ("… har godkänts digitalt av:" up to its last dated row), or on a protocol's
+   "Justerat/Justeras 2015-11-19" line;
+2. `document`: the first full date of the head block (the Till-block date); when the
+   header found no document date, the first full date before the body (a protocol's
+   "Sammanträdesdatum" line);
 3. a cue right before the date (after any earlier date in the same sentence), nearest wins:
    `deadline` (senast, remisstiden, tillhanda, besvaras, sista dag), `valid_from` (från och
    med, fr.o.m., gäller/giltighet från, träder i kraft), `valid_to` (till och med, t.o.m.,
    gäller till, löper/löpte ut, upphör); "till" or a dash after a `valid_from` date closes
    the range (`valid_to`). A year range is `valid_from`/`valid_to` when its sentence names
-   an agreement (överenskommelse, avtal) or validity (gäller, giltig) before it;
+   an agreement (överenskommelse, avtal), a programme or plan, "perioden", or validity
+   (gäller, giltig) before it;
 4. the nearest cue word anywhere in the sentence: a meeting (sammanträde, möte, styrgrupp,
    pensionärsråd, informeras, "information lämnas", behandlats, presenterats) -> `meeting`;
-   a past act (ingick, tecknade, slöts, antogs, beslutade, genomfördes, inkom, …) -> `event`;
+   a past act (ingick, tecknade, slöts, antogs, beslutade, genomfördes, inkom, bildades,
+   remitterade, föreslog, …) -> `event`; a bare year is never a meeting;
 5. otherwise `mentioned`.
 The same (iso, kind) seen twice is one mention with several evidence spans; mentions are
 listed in order of first appearance.
@@ -35,10 +41,13 @@ listed in order of first appearance.
 A valid_to cue after "remisstiden"/"svarstiden" ("Remisstiden går ut den …") is a deadline.
 
 `validity` is the validity of the document's subject. Candidates are valid_from/valid_to
-mentions not in a sentence about an earlier agreement (tidigare, föregående, förra, gamla)
-and, in a remiss answer (remiss.from set or "remiss" in the head block), only in sentences
-that speak of the proposal (förslag, föreslås, remiss), so the dates of the board's own
-current agreement are not taken for those of the proposal. The finest-precision from–to
+mentions not in a sentence about an earlier agreement (tidigare, föregående, förra, gamla,
+before the date: "gäller t.o.m. 2027 och ersätter den tidigare" still counts) and, in a
+remiss answer (remiss.from set or "remiss" in the head block), only in sentences that speak
+of the proposal (förslag, föreslås, remiss), so the dates of the board's own current
+agreement are not taken for those of the proposal; failing those, sentences that do not
+speak of the board's own agreement (lokala, nuvarande, gällande, nämndens …: "Programmet är
+tänkt att gälla fr.o.m. 1 juli 1999"). The finest-precision from–to
 pair given in one sentence wins, each year-only end refined by a finer date of the same
 year ("2024–2027" + "från och med 1 januari 2024" -> 2024-01-01 .. 2027); without a pair,
 the finest (then first) single valid_from and valid_to. `remiss.deadline` is the first deadline in a sentence about the

@@ -4,11 +4,16 @@ Two places are read, anywhere in the text (the case officer under "Handläggare"
 skipped by that label):
 - signature blocks: a line of names over a line of titles. Stacked ("Eva L" /
   "Stadsdelsdirektör"), side by side ("Eva L Per Olof E" / "tf stadsdelsdirektör tf
-  avdelningschef": as many people as titles, the name run split before given names),
+  avdelningschef": as many people as titles, the name run split before given names; a
+  given name missing from the list is still split when each part looks like a person:
+  a first word that is no known surname and a last word that is one, "Aukusti Koskinen"),
   or run together on one line as in flattened text ("Karin N Stadsdelsdirektör Lisbeth R
   Avdelningschef"); also "Name, title" as a line of its own and "Title, organisation";
 - the digital attestation table ("Detta dokument har godkänts digitalt av följande
-  personer: Namn Datum / Eva L, Stadsdelsdirektör 2023-09-06"), which gives the date.
+  personer: Namn Datum / Eva L, Stadsdelsdirektör 2023-09-06", or tab-separated
+  "Namn<TAB>Titel<TAB>Datum" rows, also flattened onto one line), which gives the date.
+A protocol's "Justerat 2015-11-19" line directly above a signature block dates the
+signatures under it (the justerare and the chair, not the secretary signed above it).
 
 A person found in both (names compared folded, fuzzily, so "Eva Lindkvist" in the block
 and "Eva Lindqvist" in the table are one person) is one signatory with the evidence of
@@ -19,7 +24,8 @@ People named only in running text are never signatories: a name must stand direc
 before a title, not after "och", "av", "Handläggare" …, and "Name, title," inside a line
 is prose.
 
-Given names come from models/names/given.txt (built by scripts/build_names.py).
+Given names come from models/names/given.txt (built by scripts/build_names.py from faker,
+gender-guesser's name dictionary and names-dataset's Swedish ranks).
 """
 from __future__ import annotations
 
