@@ -61,8 +61,8 @@ def build_record(ctx: Context, options: Options = Options()) -> Record:
     sections = []
     for i, s in enumerate(ctx.sections):
         body = s.body(ctx.mt)
-        if s.heading is None and not body:
-            continue
+        if not body and (s.heading is None or s.kind == "end"):
+            continue  # an empty head, or an end marker ("Slut") that heads nothing
         sections.append(Section(heading=s.heading, text=body))
         out.cite(f"sections[{len(sections) - 1}]", [(s.heading_start if s.heading_start >= 0 else s.start, s.end)])
     rec = Record(

@@ -40,13 +40,20 @@ _FOLD = str.maketrans({"å": "a", "ä": "a", "ö": "o", "é": "e", "è": "e", "�
                        "6": "o", "&": "a", "§": "o"})
 _HEADING_RX = [(kind, re.compile(r"^(?:\d+(?:\.\d+)*\.?\s+)?(?:" + "|".join(rx) + r")\s*:?$"))
                for kind, rx in KNOWN_HEADINGS.items()]
-# Names of the known headings as written, for inline (flattened) detection.
+# Names of the known headings as written, for inline (flattened) detection; each also in
+# ALL CAPS, as older documents write them.
+_INLINE_NAMES = [
+    "Förvaltningens förslag till beslut", "Förslag till beslut", "Sammanfattning", "Bakgrund",
+    "Ärendets beredning", "Ärendet", "Förvaltningens synpunkter och förslag", "Synpunkter och förslag",
+    "Förvaltningens förslag", "Jämställdhetsanalys", "Bilagor", "Bilaga", "Attesterat av",
+    "Ekonomiska konsekvenser", "Beslut"]
 _INLINE_RX = re.compile(
-    r"(?<![\w-])(Förvaltningens förslag till beslut|Förslag till beslut|Sammanfattning|Bakgrund|"
-    r"Ärendets beredning|Ärendet|Förvaltningens synpunkter och förslag|Synpunkter och förslag|"
-    r"Förvaltningens förslag|Jämställdhetsanalys[\w ]*?analys|Jämställdhetsanalys|Bilagor|Bilaga|"
-    r"Attesterat av|Ekonomiska konsekvenser|[A-ZÅÄÖ][\wåäö]+s synpunkter|[A-ZÅÄÖ][\wåäö]+s förslag)"
+    r"(?<![\w-])(" + "|".join(sorted({re.escape(n) for n in _INLINE_NAMES} | {re.escape(n.upper()) for n in _INLINE_NAMES},
+                                     key=len, reverse=True))
+    + r"|Jämställdhetsanalys[\w ]*?analys|[A-ZÅÄÖ][\wåäö]+s synpunkter|[A-ZÅÄÖ][\wåäö]+s förslag)"
     r"(?=\s+(?:[A-ZÅÄÖ0-9\"”]|$)|\s*$)")
+# names that are also ordinary words: inline, a heading only after a sentence end or a number
+_INLINE_STRICT = {"Beslut", "BESLUT", "Bilaga", "BILAGA", "Bilagor", "BILAGOR"}
 
 
 def fold(s: str) -> str:
@@ -153,8 +160,14 @@ def _inline_headings(text: str) -> list[tuple[int, int, str]]:
     for m in _INLINE_RX.finditer(text):
         before = text[max(0, m.start() - 40):m.start()].rstrip()
         # Known heading names, capitalised and followed by a capital, are headings wherever
-        # they stand; only a citation like "(Bilaga 1)" or "se Bilaga 2" is not.
-        if m.group(1).startswith("Bilag") and re.search(r"(?:\(|\b(?:se|i|enligt|och|samt))$", before):
+        # they stand; a citation like "(Bilaga 1)" or "se Bilaga 2" is not, and "Beslut" only
+        # after a sentence end, a number or a paragraph sign.
+        name = m.group(1)
+        if out and not text[out[-1][1]:m.start()].strip():
+            continue  # "Bilagor Bilaga 1: …": a heading directly after a heading is content
+        if name in _INLINE_STRICT and re.search(r"(?:\(|\b(?:se|i|enligt|och|samt|SE|I|OCH))$", before):
+            continue
+        if name in ("Beslut", "BESLUT") and before and not re.search(r"[.!?:)\d]$", before):
             continue
         kind = heading_kind(m.group(1)) or "other"
         out.append((m.start(), m.end(), kind))

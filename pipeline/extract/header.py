@@ -21,7 +21,8 @@ W = r"[A-ZÅÄÖa-zåäöéü]"
 BOARD_SUFFIX = (r"(?:stadsdelsnämnd(?:en)?|nämnd(?:en)?|styrelsen?|fullmäktige|kontoret|förvaltningen|"
                 r"stadsdelsförvaltning(?:en)?|departementet|Regeringskansliet|Länsstyrelsen)")
 # "Kommunstyrelsen", "Hässelby-Vällingby stadsdelsnämnd", "Miljö- och hälsoskyddsnämnden"
-BOARD = (rf"(?:[A-ZÅÄÖ]{W}*(?:-[A-ZÅÄÖ]?{W}+)*s?\s+(?:och\s+{W}+\s+)?{BOARD_SUFFIX}"
+# a district name may have a lower-case second word ("Maria-Gamla stans stadsdelsnämnd")
+BOARD = (rf"(?:[A-ZÅÄÖ]{W}*(?:-[A-ZÅÄÖ]?{W}+)*(?:\s+[a-zåäö]{W}*s(?=\s+stadsdels))?s?\s+(?:och\s+{W}+\s+)?{BOARD_SUFFIX}"
          rf"|[A-ZÅÄÖa-zåäö]{W}*(?:-\s+och\s+{W}+)?{BOARD_SUFFIX})")
 ISO_DATE = r"(?:19|20)\d\d-[01]\d-[0-3]\d"
 PHONE = r"\+?\d[\d \-–]{5,}\d"
@@ -34,13 +35,15 @@ YTTRANDE_TILL_RX = re.compile(rf"\b(?:Yttrande|Svar|Remissvar)\s+till\s+(?P<body
 DATE_LABEL_RX = re.compile(rf"(?:Datum\s*:?\s*)?(?P<date>{ISO_DATE})")
 REMISS_FROM_RX = re.compile(
     rf"\b(?:[Rr]emiss(?:en|underlag|underlaget)?)\s+fr[aå]n\s+(?P<body>{BOARD})"
-    rf"|(?P<body2>{BOARD})\s+har\s+(?:remitterat|skickat\s+[^.]{{0,80}}?på\s+remiss)")
+    rf"|(?P<body2>{BOARD})\s+har\s+(?:remitterat|skickat\s+[^.]{{0,80}}?på\s+remiss"
+    rf"|(?:gett|givit|berett)\s+[^.]{{0,80}}?tillfälle\s+att\s+(?:yttra\s+sig|lämna\s+synpunkter)"
+    rf"|begärt\s+(?:ett\s+)?yttrande|bjudit\s+in\s+[^.]{{0,80}}?att\s+(?:yttra\s+sig|lämna\s+synpunkter))")
 # Diarienummer shapes vary by authority: "KS 2023/740", "SDN 2019/123", "1.2.3-456/2019",
 # "T2019-01234", "TN 2019-0812". After a Dnr label take the whole number; unlabelled,
 # only the registry-prefix + year/number shape.
 DNR_LABELLED_RX = re.compile(
     r"\b(?:Dnr|Dnr\.|Diarienr|Diarienummer|Vårt dnr|Ert dnr|Ärendenummer)\s*:?\s*"
-    r"(?P<dnr>(?:[A-ZÅÄÖ]{1,6}[ -]?)?\d[\d.]*(?:[-/:]\d+)+)")
+    r"(?P<dnr>(?:[A-ZÅÄÖ]{1,6}[ -]?)?\d[\d.]*(?:[-/:][\d.]*\d)+)")
 DNR_SHAPE_RX = re.compile(r"(?<![\w/])(?P<dnr>[A-ZÅÄÖ]{2,6} (?:19|20)\d\d[/:-]\d{1,6})(?![\w/])")
 
 DOC_TYPE_WORDS = [("tjänsteutlåtande", r"Tjänsteutlåtande"), ("yttrande", r"Yttrande"),
@@ -204,11 +207,12 @@ def _doc_type(ctx: Context, out: Out, head_text: str, hs: int) -> None:
 
 
 ORG_RX = re.compile(
-    rf"\b(?P<org>[A-ZÅÄÖ]{W}*(?:-[A-ZÅÄÖ]{W}+)*s?\s+stadsdelsförvaltning|"
+    rf"\b(?P<org>[A-ZÅÄÖ]{W}*(?:-[A-ZÅÄÖ]{W}+)*(?:\s+[a-zåäö]{W}*s(?=\s+stadsdels))?s?\s+stadsdelsförvaltning|"
     rf"[A-ZÅÄÖ]{W}*(?:kontor|förvaltning))(?P<suffix>en|et|ets|ens|s)?\b")
 
 
-CAPS_ORG_RX = re.compile(r"^(?P<place>[A-ZÅÄÖ]+(?:-[A-ZÅÄÖ]+)*S?) (?P<kind>STADSDELSFÖRVALTNING|STADSDELSNÄMND)$", re.M)
+CAPS_ORG_RX = re.compile(
+    r"^(?P<place>[A-ZÅÄÖ]+(?:-[A-ZÅÄÖ]+)*(?: [A-ZÅÄÖ]+)?S?) (?P<kind>STADSDELSFÖRVALTNING|STADSDELSNÄMND)$", re.M)
 
 
 def _district_board(ctx: Context, out: Out) -> str:
@@ -230,8 +234,11 @@ def _district_board(ctx: Context, out: Out) -> str:
 
 def _uncap(text: str) -> str:
     """ALL-CAPS letterhead lines ("VANTÖRS STADSDELSNÄMND") in ordinary case; same length."""
-    return CAPS_ORG_RX.sub(lambda m: "-".join(p.capitalize() for p in m.group("place").split("-"))
-                           + " " + m.group("kind").lower(), text)
+    def case(m: re.Match) -> str:
+        first, _, rest = m.group("place").partition(" ")
+        place = "-".join(p.capitalize() for p in first.split("-")) + (" " + rest.lower() if rest else "")
+        return place + " " + m.group("kind").lower()
+    return CAPS_ORG_RX.sub(case, text)
 
 
 def _issuing_body(ctx: Context, out: Out) -> None:
