@@ -7,7 +7,10 @@ Built by scripts/build_lexicon.py from hunspell-sv and wordfreq into models/lexi
   more or less intact while losing the dots, so a damaged word is repaired by looking its
   possible skeletons up (see pipeline/repair.py);
 - meta.json            the search bound (best frequency per word length) and sources;
-- bigrams.marisa.gz    the context model (see `Bigrams`).
+- bigrams.marisa.gz    the context model (see `Bigrams`);
+- readings.marisa.gz   precomputed context-free readings of the skeletons of every word
+  wordfreq lists (token -> repair reading, see pipeline/repair.py `_reading`), stamped in
+  meta.json with the search's fingerprint and the sizes of the files above.
 
 The tries are marisa-trie structures (compact, loaded in a few tens of milliseconds
 instead of parsing a million lines). Lookups go through small per-process caches that
@@ -147,7 +150,8 @@ class Bigrams:
 
 class Lexicon:
     def __init__(self, forms: marisa_trie.RecordTrie, skels: marisa_trie.BytesTrie,
-                 max_zipf: list[float], bigrams: Bigrams | None = None):
+                 max_zipf: list[float], bigrams: Bigrams | None = None,
+                 readings: marisa_trie.BytesTrie | None = None, readings_meta: dict | None = None):
         f = _Forms(forms)
         self.entry = f.entry                   # form -> (roles, zipf)
         self.roles = _Roles(f)                 # form -> role bits (0: frequency only)
@@ -155,6 +159,8 @@ class Lexicon:
         self.by_skeleton = _Skeletons(skels)   # skeleton -> forms with roles
         self.max_zipf = max_zipf               # best zipf by word length (search bound)
         self.bigrams = bigrams
+        self.readings = readings               # token -> precomputed reading (see repair)
+        self.readings_meta = readings_meta or {}
         self._with_role: dict[tuple[str, int], tuple[str, ...]] = {}
 
     def with_role(self, skel: str, role: int) -> tuple[str, ...]:
@@ -196,7 +202,16 @@ def load(model_dir: Path = MODEL_DIR) -> Lexicon:
     if (model_dir / "bigrams.marisa.gz").exists():
         bigrams = Bigrams(_trie(marisa_trie.RecordTrie, model_dir / "bigrams.marisa.gz", BIGRAM_FMT),
                           _trie(marisa_trie.RecordTrie, model_dir / "unigrams.marisa.gz", BIGRAM_FMT))
-    return Lexicon(forms, skels, meta["max_zipf"], bigrams)
+    readings, rmeta = None, meta.get("readings")
+    # the table belongs to this lexicon only if it was built from these very files
+    if rmeta and (model_dir / "readings.marisa.gz").exists() and rmeta.get("lexicon") == _files_stamp(model_dir):
+        readings = _trie(marisa_trie.BytesTrie, model_dir / "readings.marisa.gz")
+    return Lexicon(forms, skels, meta["max_zipf"], bigrams, readings, rmeta)
+
+
+def _files_stamp(model_dir: Path) -> list[int]:
+    """Sizes of the lexicon files the precomputed readings were computed from."""
+    return [(model_dir / n).stat().st_size for n in ("forms.marisa.gz", "skeletons.marisa.gz")]
 
 
 @lru_cache(maxsize=1)

@@ -31,8 +31,14 @@ Scans OCR'd with an English model lose every å/ä/ö ("Trafikndmnden dverldmnar
 Protected: numbers, diarienummer-like codes, e-mail and web addresses, abbreviations
 ("t.ex."), names the dictionary knows, all-capital short acronyms. Every change goes
 through TextBuilder with flag REPAIRED and is recorded as a RepairChange in
-`doc.repairs` (raw offsets, original, replacement, confidence, fixer). Word decisions are
-cached per process (a batch meets the same words again and again).
+`doc.repairs` (raw offsets, original, replacement, confidence, fixer).
+
+Speed: a token's context-free reading is looked up in a table precomputed at build time
+for the skeletons of every listed word (models/lexicon/readings.marisa.gz, used only when
+its fingerprint matches this search: `_reading`), else searched; listed words without
+cheap confusions or dotted twins are accepted at once (`_stable`); readings dear enough
+to be whole words only are grown along the skeleton trie (`variants`); decisions are
+cached per process, and tokens with nothing to decide pass with one lookup (`_is_quiet`).
 """
 from __future__ import annotations
 
@@ -663,16 +669,71 @@ def _decide(tok: str, prefix_ok: bool) -> tuple[str, str, float, str, tuple[str,
     cased = fix_casing(tok)
     if cased != tok:
         new, conf, fixer = cased, 0.9, "casing"
-    r = fix_word(new, prefix_ok)
     low = new.lower()
-    alts: tuple[str, ...] = ()
+    r, alts = _reading(low, prefix_ok)
     if r is not None:
         low, conf = r
         fixer = "ocr-confusion"
-        if not is_valid(new.lower()):
-            cands = candidates(new.lower(), prefix_ok)
-            alts = tuple(c.form for c in cands[1:] if c.form != low and c.score >= cands[0].score - 1.0)
     return new, low, conf, fixer, alts
+
+
+def reading_search(low: str, prefix_ok: bool = False) -> tuple[Optional[tuple[str, float]], tuple[str, ...]]:
+    """A lower-case token's context-free reading by the search: fix_word's answer and,
+    for a damaged word, its near-equal other readings (for the context model)."""
+    r = fix_word(low, prefix_ok)
+    alts: tuple[str, ...] = ()
+    if r is not None and not is_valid(low):
+        cands = candidates(low, prefix_ok)
+        alts = tuple(c.form for c in cands[1:] if c.form != r[0] and c.score >= cands[0].score - 1.0)
+    return r, alts
+
+
+def _reading(low: str, prefix_ok: bool) -> tuple[Optional[tuple[str, float]], tuple[str, ...]]:
+    """reading_search(), answered from the precomputed table when the token is one of its
+    keys (the skeletons of the listed words: most correct words and most English-OCR'd
+    words that lost only their dots), else searched."""
+    table = _readings_table()
+    if table is not None and not prefix_ok:
+        v = table.get(low)
+        if v:
+            return decode_reading(v[0])
+    return reading_search(low, prefix_ok)
+
+
+def encode_reading(r: Optional[tuple[str, float]], alts: tuple[str, ...]) -> bytes:
+    return b"" if r is None else f"{r[0]}\t{r[1]}\t{' '.join(alts)}".encode("utf-8")
+
+
+def decode_reading(v: bytes) -> tuple[Optional[tuple[str, float]], tuple[str, ...]]:
+    if not v:
+        return None, ()
+    form, conf, alts = v.decode("utf-8").split("\t")
+    return (form, float(conf)), tuple(alts.split()) if alts else ()
+
+
+def search_fingerprint() -> str:
+    """Digest of what a token's context-free reading depends on (the search's code and
+    constants): the precomputed table (models/lexicon/readings.marisa.gz, built by
+    scripts/build_lexicon.py) is used only when it was made by this very search."""
+    import hashlib
+    import inspect
+
+    funcs = (variants, candidates, _analyze, _split, _pick, _fits, _best_form, fix_word,
+             fix_glued, wzipf, _stable, is_valid, _compound, reading_search, encode_reading)
+    consts = (SUBS, PAIRS, DROP_COST, MAX_COST, MAX_VARIANTS, COMPOUND_BEST, SPLIT_MAX_COST,
+              MARK_PENALTY, GLUE_MIN, GLUE_LEFT_SCORE, sorted(_CHEAP_CHARS), _CHEAP_PAIRS)
+    text = "\n".join(inspect.getsource(f) for f in funcs) + repr(consts)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+
+
+@lru_cache(maxsize=1)
+def _readings_table():
+    """The precomputed readings, or None when missing or built by another search or from
+    another lexicon (then every token is searched: slower, same answers)."""
+    lex = lexicon()
+    if lex.readings is None or lex.readings_meta.get("fingerprint") != search_fingerprint():
+        return None
+    return lex.readings
 
 
 # "trygghets- och säkerhetsarbete": a hyphen before a conjunction is Swedish, not damage

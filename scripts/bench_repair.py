@@ -11,8 +11,8 @@ never the same text twice:
 
 Reported, in one process, as CPU time of that process (one core): the one-off lexicon and
 context model load; then the stage over the whole corpus once, document after document,
-word caches filling as they would in a batch (every word form is searched the first time
-it is met: this is the throughput); for comparison the same corpus a second time with
+word caches filling as they would in a batch (every word form is looked up in the
+precomputed readings or searched the first time it is met: this is the throughput); for comparison the same corpus a second time with
 every word cached (the per-token cost alone); and the damage detection alone.
 
 Run: .venv/bin/python scripts/bench_repair.py [--make-corpus]

@@ -24,7 +24,11 @@ come from wordfreq; wordfreq words missing from Hunspell are kept with roles=0, 
 repair stage can rank them but never treats them as proof that a word exists (wordfreq
 holds many accent-stripped forms like "fran", "pa").
 
-Run: .venv/bin/python scripts/build_lexicon.py [--dic DIR] [--out models/lexicon]
+Precomputed readings (readings.marisa.gz): see `write_readings`; rebuilt last, and alone
+with --readings-only after any change to the repair search (the stage ignores a stale
+table: its fingerprint no longer matches).
+
+Run: .venv/bin/python scripts/build_lexicon.py [--dic DIR] [--out models/lexicon] [--readings-only]
 """
 from __future__ import annotations
 
@@ -64,6 +68,38 @@ def write_lexicon(out: Path, entries: list[tuple[str, int, int]]) -> None:
     meta.update(max_zipf=max_zipf, forms=len(entries),
                 sources=["hunspell-sv (Debian) sv_SE.dic/.aff", "wordfreq==3.1.1 sv large"])
     (out / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+def write_readings(out: Path) -> int:
+    """readings.marisa.gz: the repair search's context-free reading (pipeline/repair.py
+    `reading_search`) of the skeleton of every word wordfreq lists with a dictionary role,
+    so that at run time most correct words and most words that only lost their dots are
+    answered by one lookup. Stamped in meta.json with the search's fingerprint and the
+    sizes of the lexicon files: a table from another search or lexicon is never used."""
+    import sys
+
+    import marisa_trie
+
+    sys.path.insert(0, str(ROOT))
+    from pipeline import lexicon as lexmod, repair
+
+    lex = lexmod.load(out)
+    lex.readings = None
+    repair.lexicon = lexmod.lexicon = lambda: lex     # the lexicon just built, no table
+    keys = sorted({k.translate(_FOLD) for k, (r, z) in lex.entry.__self__.trie.items()
+                   if r & WORD and z > 0 and k.isalpha() and k.islower()})
+    items = []
+    for n, k in enumerate(keys):
+        items.append((k, repair.encode_reading(*repair.reading_search(k))))
+        if n % 20000 == 0:
+            print(f"readings: {n}/{len(keys)}", flush=True)
+    _save(marisa_trie.BytesTrie(items), out / "readings.marisa.gz")
+    meta = _meta(out)
+    meta["readings"] = {"keys": len(items), "fingerprint": repair.search_fingerprint(),
+                        "lexicon": lexmod._files_stamp(out),
+                        "keys_from": "skeletons of the forms with a dictionary role and a wordfreq frequency"}
+    (out / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return len(items)
 
 
 def _meta(out: Path) -> dict:
@@ -239,7 +275,12 @@ def main() -> None:
     ap.add_argument("--dic", default="/usr/share/hunspell", help="folder with sv_SE.dic/.aff")
     ap.add_argument("--out", default=str(ROOT / "models" / "lexicon"))
     ap.add_argument("--no-bigrams", action="store_true", help="keep the existing context model")
+    ap.add_argument("--readings-only", action="store_true",
+                    help="only recompute the precomputed readings (after a change to the repair search)")
     args = ap.parse_args()
+    if args.readings_only:
+        print(f"{write_readings(Path(args.out))} precomputed readings")
+        return
     from wordfreq import iter_wordlist, zipf_frequency
 
     d = Path(args.dic)
@@ -256,8 +297,12 @@ def main() -> None:
     keys = sorted(set(forms) | set(zipf))
     write_lexicon(out, [(k, forms.get(k, 0), zipf.get(k, 0)) for k in keys])
     print(f"{len(forms)} hunspell forms, {len(zipf)} wordfreq words, {len(keys)} entries -> {out}")
-    if args.no_bigrams:
-        return
+    if not args.no_bigrams:
+        build_context_model(out)
+    print(f"{write_readings(out)} precomputed readings")
+
+
+def build_context_model(out: Path) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = fetch_deb(PROSE_PKG, Path(tmp) / "help")
         texts = prose_paragraphs(root, part=0) + prose_paragraphs(root, part=1)

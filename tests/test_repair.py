@@ -182,6 +182,36 @@ def test_lexicon_load_reports_a_missing_model(tmp_path):
         load_lexicon(tmp_path)
 
 
+def test_precomputed_readings_are_current_and_agree_with_the_search():
+    """The table of readings built by scripts/build_lexicon.py is in use (built by this
+    search: rebuild with --readings-only after changing it) and answers what the search
+    answers, for correct words, words that lost their dots and unchanged words alike."""
+    from pipeline.repair import _readings_table, decode_reading, reading_search
+
+    table = _readings_table()
+    assert table is not None, "stale table: scripts/build_lexicon.py --readings-only"
+    keys = ["overenskommelsen", "for", "ar", "tjansteutlatande", "trafiknamnden", "mal", "staden"]
+    keys += table.keys()[::4000]
+    assert len(keys) > 50
+    for k in keys:
+        v = table.get(k)
+        assert v, k
+        assert decode_reading(v[0]) == reading_search(k), k
+    assert decode_reading(table.get("trafiknamnden")[0])[0][0] == "trafiknämnden"
+    assert decode_reading(table.get("staden")[0]) == (None, ())
+
+
+def test_readings_of_another_lexicon_are_ignored(tmp_path):
+    src = ROOT / "models" / "lexicon"
+    for f in src.iterdir():
+        (tmp_path / f.name).write_bytes(f.read_bytes())
+    assert load_lexicon(tmp_path).readings is not None
+    meta = json.loads((tmp_path / "meta.json").read_text(encoding="utf-8"))
+    meta["readings"]["lexicon"] = [1, 2]        # built from other lexicon files
+    (tmp_path / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    assert load_lexicon(tmp_path).readings is None
+
+
 def test_context_model_was_not_built_from_evaluation_text():
     meta = json.loads((ROOT / "models" / "lexicon" / "meta.json").read_text(encoding="utf-8"))
     sources = " ".join(meta["bigrams"]["built_from"])
