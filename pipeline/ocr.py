@@ -12,13 +12,17 @@ stand side by side (Handläggare | Till, signatures, table cells) on one line.
 `assemble_lines` is shared with the PDF text layer (pipeline.pdf): boxes -> lines, top
 to bottom, with a tab between runs that stand far apart on a line and a blank line
 where the vertical gap shows a new paragraph. pipeline.layout then splits tabbed
-blocks into columns or keeps them as table rows.
+blocks into columns or keeps them as table rows. `assemble_lines_boxed` also says where
+each box's text landed in the page text: OCR pages keep a box per word (OcrPage.boxes,
+then Page.boxes), in points on the page as it came in (the deskewing undone), so that
+evidence can point at the place on the page image.
 
 `read_image` reads PNG/JPEG/TIFF (every frame of a multi-page TIFF) into a Document.
 """
 from __future__ import annotations
 
 import io
+import math
 import os
 import re
 from dataclasses import dataclass, field
@@ -49,6 +53,13 @@ class Box:
     text: str
     conf: Optional[float] = None
     ref: Optional[float] = None   # the typical top of the words of a line fragment
+    parts: Optional[list["Box"]] = None  # a line fragment's words, in order
+
+
+# A word's place: (start, end) of its text in the page text (raw offsets once the page is
+# in a Document), and its box (x0, y0, x1, y1) in PDF points from the page's top-left
+# corner, y growing downwards (an image's pixels count as points at its own dpi).
+WordBox = tuple[int, int, float, float, float, float]
 
 
 @dataclass
@@ -56,15 +67,21 @@ class OcrPage:
     text: str
     confidence: Optional[float]          # mean word confidence 0-100, None without words
     words: list[Box] = field(default_factory=list)
+    boxes: list[WordBox] = field(default_factory=list)  # in page points, before deskewing
 
 
 # ---- lines from boxes ------------------------------------------------------------------
 
 def assemble_lines(runs: list[list[Box]], page_width: float) -> str:
+    return assemble_lines_boxed(runs, page_width)[0]
+
+
+def assemble_lines_boxed(runs: list[list[Box]], page_width: float) -> tuple[str, list[tuple[int, int, Box]]]:
     """`runs`: groups of boxes that are known to share a line (a Tesseract line, a PDF
     text rectangle); groups whose vertical extents overlap are merged into one visual line.
     Far-apart groups on a line are separated by a tab; a line starting far right of the
-    page's left margin gets a leading tab (an empty left column)."""
+    page's left margin gets a leading tab (an empty left column). Returns the text and,
+    for every box, where its (stripped) text landed in it: (start, end, box), in order."""
     frags = []
     for run in runs:
         run = sorted((b for b in run if b.text.strip()), key=lambda b: b.x0)
@@ -79,10 +96,10 @@ def assemble_lines(runs: list[list[Box]], page_width: float) -> str:
             # a wide gap inside a run: side-by-side columns that OCR read as one line
             frags.append(Box(piece[0].x0, min(p.top for p in piece), piece[-1].x1,
                              max(p.bottom for p in piece), " ".join(p.text.strip() for p in piece),
-                             ref=median(p.top for p in piece)))
+                             ref=median(p.top for p in piece), parts=piece))
             piece = [b]
     if not frags:
-        return ""
+        return "", []
     frags.sort(key=lambda f: (f.top + f.bottom) / 2)
     lines: list[list[Box]] = []
     for f in frags:
@@ -102,27 +119,41 @@ def assemble_lines(runs: list[list[Box]], page_width: float) -> str:
     tops = [median(b.ref for b in l) for l in lines]
     pitches = sorted(b - a for a, b in zip(tops, tops[1:]) if b > a)
     pitch = pitches[len(pitches) // 4] if pitches else 0
-    texts = []
+    texts, placed = [], []   # placed: per line, (offset in the line, word box)
     for line in lines:
         line.sort(key=lambda b: b.x0)
         text = "\t" if line[0].x0 - left > 0.25 * page_width else ""
+        words = []
         for i, b in enumerate(line):
             if i:
                 text += "\t" if b.x0 - line[i - 1].x1 > 1.5 * h else " "
+            at = len(text)
+            for p in b.parts:
+                words.append((at, p))
+                at += len(p.text.strip()) + 1
             text += b.text
         texts.append(text)
+        placed.append(words)
     right = max((l[-1].x1 for l, t in zip(lines, texts) if "\t" not in t), default=0)
     out: list[str] = []
+    boxes: list[tuple[int, int, Box]] = []
+    pos = 0  # offset of out[-1] in the joined text
     for k, text in enumerate(texts):
         # a larger font has a larger pitch of its own (titles wrapped over two lines)
         own = 1.2 * (max(b.bottom for b in lines[k - 1]) - min(b.top for b in lines[k - 1])) if k else 0
         if k and pitch and tops[k] - tops[k - 1] > 1.3 * max(pitch, own):
+            pos += len(out[-1]) + 1
             out.append("")
         elif k and _wrapped(lines[k - 1], texts[k - 1], lines[k], text, right, h):
+            base = pos + len(out[-1]) + 1
             out[-1] += " " + text  # the previous line was full: the word did not fit
+            boxes.extend((base + at, base + at + len(p.text.strip()), p) for at, p in placed[k])
             continue
+        if out:
+            pos += len(out[-1]) + 1
         out.append(text)
-    return "\n".join(out)
+        boxes.extend((pos + at, pos + at + len(p.text.strip()), p) for at, p in placed[k])
+    return "\n".join(out), boxes
 
 
 def _wrapped(prev: list[Box], prev_text: str, line: list[Box], text: str, right: float, h: float) -> bool:
@@ -169,24 +200,42 @@ def ocr_image(img: Image.Image, dpi: int = DPI) -> OcrPage:
     """OCR one page image (any mode) with Tesseract `swe`. A page read badly (no words,
     or mean confidence under the floor) is read again after a 3x3 median filter, which
     takes out photocopy speckle that otherwise swamps Tesseract's binarisation on sparse
-    pages; the better reading (more confident words) is kept."""
+    pages; the better reading (more confident words) is kept. Word boxes are given in
+    points on the page as it came in (deskewing undone), at `dpi`."""
     img = ImageOps.exif_transpose(img).convert("L")
     angle = deskew_angle(img)
     if abs(angle) >= 0.1:
         img = img.rotate(angle, resample=Image.BICUBIC, fillcolor=255)
-    page = _tesseract_page(img, dpi)
+    page, placed = _tesseract_page(img, dpi)
     if page.confidence is None or page.confidence < CONFIDENCE_FLOOR:
-        again = _tesseract_page(img.filter(ImageFilter.MedianFilter(3)), dpi)
+        again, placed2 = _tesseract_page(img.filter(ImageFilter.MedianFilter(3)), dpi)
         if _good_words(again) > _good_words(page):
-            page = again
+            page, placed = again, placed2
+    page.boxes = [(s, e, *_unrotate(b, angle if abs(angle) >= 0.1 else 0.0, img.width, img.height, 72 / dpi))
+                  for s, e, b in placed]
     return page
+
+
+def _unrotate(b: Box, angle: float, width: int, height: int, scale: float) -> tuple[float, float, float, float]:
+    """The box, found on the image rotated by `angle` about its centre (PIL's rotate,
+    counter-clockwise), on the image before the rotation: the bounding box of its corners
+    turned back; then scaled (pixels -> points)."""
+    a = math.radians(angle)
+    cx, cy, c, s = width / 2, height / 2, math.cos(a), math.sin(a)
+    xs, ys = [], []
+    for x, y in ((b.x0, b.top), (b.x1, b.top), (b.x0, b.bottom), (b.x1, b.bottom)):
+        dx, dy = x - cx, y - cy
+        xs.append(cx + dx * c - dy * s)
+        ys.append(cy + dx * s + dy * c)
+    return (round(min(xs) * scale, 2), round(min(ys) * scale, 2),
+            round(max(xs) * scale, 2), round(max(ys) * scale, 2))
 
 
 def _good_words(page: OcrPage) -> int:
     return sum(1 for w in page.words if w.conf >= 60)
 
 
-def _tesseract_page(img: Image.Image, dpi: int) -> OcrPage:
+def _tesseract_page(img: Image.Image, dpi: int) -> tuple[OcrPage, list[tuple[int, int, Box]]]:
     pytesseract = _tesseract()
     data = pytesseract.image_to_data(img, lang=LANG, config=f"{TESSERACT_CONFIG} --dpi {dpi}",
                                      output_type=pytesseract.Output.DICT)
@@ -200,9 +249,9 @@ def _tesseract_page(img: Image.Image, dpi: int) -> OcrPage:
                 data["top"][i] + data["height"][i], txt, conf)
         words.append(b)
         groups.setdefault((data["block_num"][i], data["par_num"][i], data["line_num"][i]), []).append(b)
-    text = assemble_lines(list(groups.values()), img.width)
+    text, placed = assemble_lines_boxed(list(groups.values()), img.width)
     confidence = sum(w.conf for w in words) / len(words) if words else None
-    return OcrPage(text, confidence, words)
+    return OcrPage(text, confidence, words), placed
 
 
 def low_confidence_warning(name: str, page: int, confidence: Optional[float]) -> Optional[str]:
@@ -213,14 +262,17 @@ def low_confidence_warning(name: str, page: int, confidence: Optional[float]) ->
     return None
 
 
-def build_document(path: Path, sha256: str, fmt: str, pages: list[tuple[str, bool, Optional[float]]],
+def build_document(path: Path, sha256: str, fmt: str,
+                   pages: list[tuple[str, bool, Optional[float], list[WordBox]]],
                    warnings: list[str]) -> Document:
-    """Pages (text, ocr, confidence) -> Document whose raw text is the pages joined by form feeds."""
+    """Pages (text, ocr, confidence, word boxes with offsets in the page text) -> Document
+    whose raw text is the pages joined by form feeds; box offsets become raw offsets."""
     raw_parts, out, pos = [], [], 0
-    for i, (text, ocr, conf) in enumerate(pages):
+    for i, (text, ocr, conf, boxes) in enumerate(pages):
         text = text.replace("\f", "\n")
         raw_parts.append(text)
-        out.append(Page(i + 1, pos, pos + len(text), ocr=ocr, confidence=conf))
+        out.append(Page(i + 1, pos, pos + len(text), ocr=ocr, confidence=conf,
+                        boxes=sorted((pos + s, pos + e, *xy) for s, e, *xy in boxes)))
         pos += len(text) + 1
     return Document(path, sha256, fmt, "\f".join(raw_parts), out, warnings=warnings)
 
@@ -244,7 +296,8 @@ def read_image(path: Path, data: bytes, sha256: str) -> Document:
         w = low_confidence_warning(path.name, i + 1, page.confidence)
         if w:
             warnings.append(w)
-        pages.append((page.text, True, page.confidence))
-    if not any(t.strip() for t, _, _ in pages):
+        # points at the upsampled dpi are points at the image's own dpi too
+        pages.append((page.text, True, page.confidence, page.boxes))
+    if not any(t.strip() for t, *_ in pages):
         raise IngestError(f"{path.name}: OCR found no text in the image")
     return build_document(path, sha256, "image", pages, warnings)

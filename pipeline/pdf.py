@@ -23,8 +23,10 @@ ink and rendering; pdfplumber (15x slower than our whole read) is not used. OCR 
 cost ~3 s each (render 200 dpi, deskew, Tesseract swe, one thread).
 
 Provenance: Document.raw is the pages' text joined by form feeds; Page.start/end index
-into it, Page.ocr and Page.confidence tell how each page was read. Word boxes are
-used for line assembly but not kept (Page has no field for them).
+into it, Page.ocr and Page.confidence tell how each page was read, and Page.boxes
+place the text on the page (points from the top-left corner): one box per OCR word,
+and on text-layer pages one per text rectangle (a run of text on one line: a name in a
+column, a line of a paragraph; finer would need a call per character).
 
 Errors are IngestError with one line: encrypted with a password (an empty user
 password opens), truncated, damaged, no pages, no text even by OCR.
@@ -32,14 +34,14 @@ password opens), truncated, damaged, no pages, no text even by OCR.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
 import pypdfium2 as pdfium
 
 from .ingest import Document, IngestError
-from .ocr import DPI, Box, assemble_lines, build_document, low_confidence_warning, ocr_image
+from .ocr import DPI, Box, WordBox, assemble_lines_boxed, build_document, low_confidence_warning, ocr_image
 
 INK_SCALE = 0.25             # render scale for the ink estimate (18 dpi)
 MIN_CHARS_PER_INK = 0.15     # share of the characters the page's ink predicts, below which the layer is too thin
@@ -54,6 +56,7 @@ class PageRead:
     ocr: bool
     confidence: Optional[float]
     reason: Optional[str] = None   # why the text layer was rejected
+    boxes: list[WordBox] = field(default_factory=list)  # offsets in `text`, points
 
 
 def open_pdf(path: Path, data: bytes) -> pdfium.PdfDocument:
@@ -75,6 +78,11 @@ def open_pdf(path: Path, data: bytes) -> pdfium.PdfDocument:
 
 def text_layer(page: pdfium.PdfPage) -> str:
     """The page's text layer as lines (see module docstring)."""
+    return text_layer_boxed(page)[0]
+
+
+def text_layer_boxed(page: pdfium.PdfPage) -> tuple[str, list[WordBox]]:
+    """The page's text layer as lines, and the box (in points, y down) of every run."""
     tp = page.get_textpage()
     try:
         height = page.get_height()
@@ -84,7 +92,9 @@ def text_layer(page: pdfium.PdfPage) -> str:
             txt = tp.get_text_bounded(l, b, r, t)
             if txt.strip():
                 runs.append([Box(l, height - t, r, height - b, re.sub(r"\s+", " ", txt).strip())])
-        return assemble_lines(runs, page.get_width())
+        text, placed = assemble_lines_boxed(runs, page.get_width())
+        return text, [(s, e, round(b.x0, 2), round(b.top, 2), round(b.x1, 2), round(b.bottom, 2))
+                      for s, e, b in placed]
     finally:
         tp.close()
 
@@ -161,20 +171,20 @@ def ocr_page(page: pdfium.PdfPage, dpi: int = DPI):
 
 
 def read_page(page: pdfium.PdfPage, force_ocr: bool = False) -> PageRead:
-    text = text_layer(page)
+    text, boxes = text_layer_boxed(page)
     page_ink = ink(page)
     reason = "OCR forced" if force_ocr else garbage_reason(text, page_ink)
     if reason is None:
-        return PageRead(text, False, None)
+        return PageRead(text, False, None, boxes=boxes)
     if page_ink == 0:  # a blank page: nothing to OCR
-        return PageRead(text, False, None, None if reason == "no text layer" else reason)
+        return PageRead(text, False, None, None if reason == "no text layer" else reason, boxes)
     o = ocr_page(page)
     if reason.startswith("text layer too thin"):
         # a thin layer over a picture: keep whichever holds more text
         layer_chars = sum(1 for c in text if not c.isspace())
         if layer_chars >= sum(1 for c in o.text if not c.isspace()):
-            return PageRead(text, False, None, reason)
-    return PageRead(o.text, True, o.confidence, reason)
+            return PageRead(text, False, None, reason, boxes)
+    return PageRead(o.text, True, o.confidence, reason, o.boxes)
 
 
 def read_pdf(path: Path, data: bytes, sha256: str, force_ocr: bool = False) -> Document:
@@ -196,9 +206,9 @@ def read_pdf(path: Path, data: bytes, sha256: str, force_ocr: bool = False) -> D
                 w = low_confidence_warning(path.name, i + 1, r.confidence)
                 if w:
                     warnings.append(w)
-            pages.append((r.text, r.ocr, r.confidence))
+            pages.append((r.text, r.ocr, r.confidence, r.boxes))
     finally:
         doc.close()
-    if not any(t.strip() for t, _, _ in pages):
+    if not any(t.strip() for t, *_ in pages):
         raise IngestError(f"{path.name}: no text found in the PDF, not even by OCR")
     return build_document(path, sha256, "pdf", pages, warnings)

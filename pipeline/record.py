@@ -34,13 +34,17 @@ class _Model(BaseModel):
 class Evidence(_Model):
     """Where a value came from. `start`/`end` are character offsets into the document's
     raw text (the decoded file, or the pages' extracted/OCR'd text joined by form feeds);
-    `page` is 1-based. `text` is the surface form at that place."""
+    `page` is 1-based. `text` is the surface form at that place. `box` is where it stands
+    on the page of a PDF or image, [x0, y0, x1, y1] in points from the page's top-left
+    corner, y down (image pixels count as points at the image's dpi): the union of the
+    OCR words, or text-layer runs, it covers; null for text files."""
     page: int
     start: int
     end: int
     text: str = ""
     ocr: bool = False
     repaired: bool = False
+    box: Optional[list[float]] = None
 
 
 class Source(_Model):

@@ -13,6 +13,7 @@ from PIL import Image
 from rapidfuzz.distance import Levenshtein
 
 from pipeline import ingest, ocr
+from pipeline.extract import span_box
 from pipeline.process import build_record, parse, process_path
 from tests.conftest import CLEAN_SEEDS, seed
 from tests.test_pdf import extracted, load_corpus_script, pdf_of
@@ -38,15 +39,38 @@ def body(record) -> str:
     return re.sub(r"\s+", " ", " ".join(f"{s.heading or ''} {s.text}" for s in record.sections[1:])).strip()
 
 
+def ocr_crop(img: Image.Image, box, dpi: int = ocr.DPI) -> str:
+    """Tesseract's reading of a box (points) cut out of a page image at `dpi`."""
+    import pytesseract
+    x0, y0, x1, y1 = (v * dpi / 72 for v in box)
+    crop = img.crop((int(x0) - 4, int(y0) - 4, int(x1) + 5, int(y1) + 5))
+    return pytesseract.image_to_string(crop, lang="swe", config="--psm 7").strip()
+
+
 @pytest.mark.parametrize("txt", CLEAN_SEEDS, ids=lambda p: p.name[:3])
 def test_moderate_scan_gives_the_text_file_record(corpus, tmp_path, txt):
-    doc = ingest.read(scan(corpus, tmp_path, txt, "moderate"))  # OCR'd once, here
+    path = scan(corpus, tmp_path, txt, "moderate")
+    doc = ingest.read(path)  # OCR'd once, here
     assert all(p.ocr and p.confidence > 85 for p in doc.pages)
     rec = build_record(parse(doc))
     n = rec.source.pages
     assert n == len(doc.pages) and rec.source.ocr_pages == list(range(1, n + 1))
     assert extracted(rec) == extracted(process_path(txt))
     assert not any("low OCR confidence" in w for w in rec.warnings)
+    # every OCR word has a box, and each box's offsets hold exactly one word of the raw text
+    for p in doc.pages:
+        assert len(p.boxes) == len(doc.raw[p.start:p.end].split())
+        assert all(p.start <= s < e <= p.end and doc.raw[s:e].split() == [doc.raw[s:e]] for s, e, *_ in p.boxes)
+    if rec.case_officer and rec.case_officer.name:
+        # the name's box, cut from the scanned page (tilted: the boxes undo the deskewing),
+        # reads as the name again, and lies where the born-digital page prints it (give or
+        # take the tilt, under 1 degree: a few points)
+        [ev] = rec.provenance["case_officer.name"]
+        assert ev.ocr and ev.box is not None
+        page = corpus.render_pages(path.read_bytes())[ev.page - 1]
+        assert ocr_crop(page, ev.box) == rec.case_officer.name
+        [printed] = process_path(pdf_of(txt)).provenance["case_officer.name"]
+        assert all(abs(a - b) <= 8 for a, b in zip(ev.box, printed.box)), (ev.box, printed.box)
 
 
 @pytest.mark.parametrize("prefix", ["000", "003"])  # 003 ends on a near-empty page
@@ -88,6 +112,10 @@ def test_png_and_multipage_tiff_go_to_ocr(corpus, tmp_path):
     assert doc.format == "image" and doc.ocr_pages == [1] and doc.pages[0].confidence > 80
     lines = [l.strip() for l in doc.raw.splitlines() if l.strip()]
     assert "Handläggare\tTill" in lines and "Maria Stigle\tNorrmalms stadsdelsnämnd" in lines
+    # an image's boxes are in points at its dpi: pixels * 72 / 200 here
+    s = doc.raw.index("Norrmalms")
+    [(_, _, *box)] = [b for b in doc.pages[0].boxes if b[0] == s]
+    assert ocr_crop(head, box) == "Norrmalms"
 
     sig = _crop_of_page(txt, (120, 570, 1500, 860), "moderate", corpus)  # decision and signatures
     tif = tmp_path / "two.tif"
@@ -97,6 +125,27 @@ def test_png_and_multipage_tiff_go_to_ocr(corpus, tmp_path):
     assert rec.case_officer and rec.case_officer.name == "Maria Stigle"
     d2 = ingest.read(tif)
     assert "Susanna Halldin Olsson" in d2.raw[d2.pages[1].start:d2.pages[1].end]
+
+
+def test_assembled_lines_say_where_every_box_landed():
+    def word(x0, top, text, h=10):
+        return ocr.Box(x0, top, x0 + 8 * len(text), top + h, text, 95.0)
+    runs = [[word(50, 100, "Handläggare")], [word(400, 101, "Till")],           # one line, two columns
+            [word(50, 115, "Anna"), word(90, 115, "Berg")],
+            [word(50, 160, "Förvaltningen"), word(160, 160, "föreslår")],        # a new paragraph
+            [word(50, 175, "bifall.")]]                                           # did not fit above
+    text, placed = ocr.assemble_lines_boxed(runs, 600)
+    assert text == "Handläggare\tTill\nAnna Berg\n\nFörvaltningen föreslår bifall."
+    assert [(text[s:e], b.text) for s, e, b in placed] == [(b.text, b.text) for r in runs for b in r]
+    assert ocr.assemble_lines(runs, 600) == text
+
+
+def test_span_box_is_the_union_of_the_words_it_covers():
+    boxes = [(0, 4, 10, 20, 40, 30), (5, 9, 45, 20, 80, 31), (10, 14, 10, 40, 50, 50)]
+    assert span_box(boxes, 5, 9) == [45, 20, 80, 31]
+    assert span_box(boxes, 2, 7) == [10, 20, 80, 31]      # parts of two words
+    assert span_box(boxes, 0, 14) == [10, 20, 80, 50]     # over a line break
+    assert span_box(boxes, 4, 5) is None and span_box(boxes, 20, 25) is None and span_box([], 0, 3) is None
 
 
 def test_low_confidence_pages_are_warned_about():

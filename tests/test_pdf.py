@@ -179,3 +179,34 @@ def test_unreadable_pdfs_raise_one_line_errors(tmp_path, name, data, message):
     assert message in str(e.value) and "\n" not in str(e.value) and name in str(e.value)
     rec = process_path(p)
     assert rec.errors and rec.errors[0].stage == "ingest" and message in rec.errors[0].message
+
+
+def _text_in_box(pdf_path, page_no: int, box) -> str:
+    """The text layer inside a box given in points from the top-left corner."""
+    page = pdfium.PdfDocument(str(pdf_path))[page_no - 1]
+    h = page.get_height()
+    x0, y0, x1, y1 = box
+    return page.get_textpage().get_text_bounded(x0 - 1, h - y1 - 1, x1 + 1, h - y0 + 1)
+
+
+@pytest.mark.parametrize("txt", CLEAN_SEEDS, ids=lambda p: p.name[:3])
+def test_text_layer_evidence_boxes_hold_their_text(txt):
+    """On a born-digital page, evidence boxes are unions of text runs: the text layer inside
+    the box holds every word of the value; the case officer's name is a run of its own."""
+    rec = process_path(pdf_of(txt))
+    checked = 0
+    for path, evs in rec.provenance.items():
+        if path.startswith("sections"):
+            continue
+        for ev in evs:
+            assert ev.box is not None and ev.box[0] < ev.box[2] and ev.box[1] < ev.box[3], path
+            # letters and digits only: a word hyphenated at a line end is one word in ev.text
+            inside = re.sub(r"[\W_]", "", _text_in_box(pdf_of(txt), ev.page, ev.box))
+            assert all(re.sub(r"[\W_]", "", w) in inside for w in ev.text.split()), (path, ev.text, inside)
+            checked += 1
+    assert checked >= 5
+    if rec.case_officer and rec.case_officer.name:
+        [ev] = rec.provenance["case_officer.name"]
+        assert _text_in_box(pdf_of(txt), ev.page, ev.box).strip() == rec.case_officer.name
+    # a text file has no page geometry
+    assert all(ev.box is None for evs in process_path(txt).provenance.values() for ev in evs)

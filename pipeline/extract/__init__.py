@@ -9,6 +9,7 @@ Modules run in the order of EXTRACTORS; later ones may read what earlier ones se
 from __future__ import annotations
 
 import importlib
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional
 
@@ -40,7 +41,21 @@ class Context:
         s, e = self.mt.source_span(start, end)
         page = self.doc.page_at(s)
         return Evidence(page=page.number, start=s, end=e, text=self.mt.text[start:end],
-                        ocr=page.ocr, repaired=self.mt.any_flag(start, end, REPAIRED))
+                        ocr=page.ocr, repaired=self.mt.any_flag(start, end, REPAIRED),
+                        box=span_box(page.boxes, s, e))
+
+
+def span_box(boxes: list, start: int, end: int) -> Optional[list[float]]:
+    """Union of the page boxes (sorted, disjoint (raw_start, raw_end, x0, y0, x1, y1))
+    that overlap the raw span [start, end); None when none does."""
+    i = bisect_right(boxes, start, key=lambda b: b[1])  # the first box ending after start
+    hit = []
+    while i < len(boxes) and boxes[i][0] < end:
+        hit.append(boxes[i])
+        i += 1
+    if not hit:
+        return None
+    return [min(b[2] for b in hit), min(b[3] for b in hit), max(b[4] for b in hit), max(b[5] for b in hit)]
 
 
 @dataclass
