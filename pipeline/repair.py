@@ -113,21 +113,18 @@ class Assessment:
 def assess(text: str) -> Assessment:
     """Is this block OCR-damaged? Swedish prose has about one å/ä/ö in 25 letters; English
     OCR keeps none and leaves a fifth or more of the words out of the lexicon."""
-    lex = lexicon()
-    letters = sum(1 for c in text if c.isalpha())
-    dotted = sum(1 for c in text if c in SWEDISH_DOTS)
+    # every page is assessed twice (alone and in the whole document), clean ones too:
+    # counts in C where possible, and one cached verdict per distinct token
+    letters = sum(map(str.isalpha, text))
+    dotted = sum(text.count(c) for c in SWEDISH_DOTS)
     words = unknown = confusion = 0
-    for m in TOKEN.finditer(text):
-        w = m.group(0)
+    for w in TOKEN.findall(text):
         if len(w) < 3:
             continue
-        if any(c in CONFUSION_CHARS for c in w) and any(c.isalpha() for c in w):
-            confusion += 1
-        if not w.isalpha() or not w.islower():
-            continue
-        words += 1
-        if not is_valid(w):
-            unknown += 1
+        c, wd, unk = _token_verdict(w)
+        confusion += c
+        words += wd
+        unknown += unk
     rate = dotted / letters if letters else 0.0
     unk = unknown / words if words else 0.0
     if letters < 150:   # too little to judge; the caller falls back to the whole document
@@ -135,6 +132,15 @@ def assess(text: str) -> Assessment:
     else:
         damaged = (rate < 0.012 and (unk > 0.06 or confusion >= 2)) or unk > 0.2
     return Assessment(letters, dotted, words, unknown, confusion, damaged)
+
+
+@lru_cache(maxsize=200_000)
+def _token_verdict(w: str) -> tuple[int, int, int]:
+    """(confusion, counted word, unknown word) for one token of 3+ characters (`assess`)."""
+    confusion = int(any(c in CONFUSION_CHARS for c in w) and any(c.isalpha() for c in w))
+    if not w.isalpha() or not w.islower():
+        return confusion, 0, 0
+    return confusion, 1, int(not is_valid(w))
 
 
 # ---------------------------------------------------------------- lexicon analysis
@@ -930,12 +936,14 @@ def _page_blocks(doc, mt: MappedText) -> list[tuple[int, int, object]]:
     """[start, end) ranges of the cleaned text per source page."""
     if not doc.pages:
         return [(0, len(mt.text), None)]
+    import numpy as np
+    n = len(mt.text)
+    offs = np.frombuffer(mt.offsets, dtype=np.int64)[:n]  # the scan below, vectorised
     blocks = []
     start = 0
     for k, p in enumerate(doc.pages):
-        end = start
-        while end < len(mt.text) and mt.offsets[end] < p.end:
-            end += 1
+        past = np.flatnonzero(offs[start:] >= p.end)  # first char at or after the page's end
+        end = start + int(past[0]) if past.size else n
         if k == len(doc.pages) - 1:
             end = len(mt.text)
         blocks.append((start, end, p))

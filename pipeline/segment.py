@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Optional
 
 from .textmap import MappedText
@@ -56,8 +57,20 @@ _INLINE_RX = re.compile(
 _INLINE_STRICT = {"Beslut", "BESLUT", "Bilaga", "BILAGA", "Bilagor", "BILAGOR"}
 
 
+_WS = re.compile(r"\s+")
+
+
+def _fold(s: str) -> str:
+    return _WS.sub(" ", s.lower().translate(_FOLD)).strip()
+
+
+# extractors fold the same words and lines over and over (tens of thousands of calls per
+# document); short strings are memoised, long ones (whole sections) folded directly
+_fold_short = lru_cache(maxsize=1 << 16)(_fold)
+
+
 def fold(s: str) -> str:
-    return re.sub(r"\s+", " ", s.lower().translate(_FOLD)).strip()
+    return _fold_short(s) if len(s) <= 200 else _fold(s)
 
 
 def heading_kind(line: str) -> Optional[str]:

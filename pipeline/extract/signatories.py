@@ -118,12 +118,23 @@ def _tokens(text: str, start: int, end: int) -> list[Tok]:
     return [Tok(m.group(), start + m.start(), start + m.end()) for m in re.finditer(r"\S+", text[start:end])]
 
 
+@lru_cache(maxsize=1 << 15)
+def _is_title_mod(bare: str) -> bool:
+    return bool(_TITLE_MOD.match(fold(bare)))
+
+
+@lru_cache(maxsize=1 << 15)
+def _is_title_head(bare: str) -> bool:
+    return bool(_TITLE_HEAD.match(fold(bare)))
+
+
 def _title_at(toks: list[Tok], i: int) -> int:
     """Length in tokens of a title phrase starting at toks[i] (0 if none)."""
     j = i
-    while j < len(toks) and j - i < 3 and _TITLE_MOD.match(fold(toks[j].bare)):
+    # memoised per word: called for every token of every line of the document
+    while j < len(toks) and j - i < 3 and _is_title_mod(toks[j].bare):
         j += 1
-    if j < len(toks) and _TITLE_HEAD.match(fold(toks[j].bare)):
+    if j < len(toks) and _is_title_head(toks[j].bare):
         return j - i + 1
     return 0
 
