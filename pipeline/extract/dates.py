@@ -58,6 +58,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Optional
 
 MONTHS = {"januari": 1, "februari": 2, "mars": 3, "april": 4, "maj": 5, "juni": 6, "juli": 7,
@@ -191,18 +192,29 @@ def _year_before(found: list[Mention], pos: int) -> Optional[int]:
     return int(max(years, key=lambda x: x.start).iso[:4]) if years else None
 
 
+# whitespace runs that can end a sentence (see _is_boundary): all but a single space
+# inside a line that does not follow . ! or ?, i.e. most of them, which are skipped unread
+_BOUNDARY_CANDIDATE = re.compile(r"(?<!\s)(?:\s{2,}|[^\S ]|\A |(?<=[.!?]) | \Z)(?!\s)")
+
+
 def sentences(text: str) -> list[tuple[int, int]]:
     """Sentence spans: a sentence ends at ". " before a capital (not after an abbreviation or
     a number), at a blank line, or at a line break that does not continue wrapped prose."""
+    return list(_sentences_cached(text))
+
+
+@lru_cache(maxsize=4)
+def _sentences_cached(text: str) -> tuple[tuple[int, int], ...]:
+    # dates and stance both split the same document text
     out, start = [], 0
-    for ws in re.finditer(r"\s+", text):
+    for ws in _BOUNDARY_CANDIDATE.finditer(text):
         if _is_boundary(text, ws.start(), ws.end()):
             if ws.start() > start:
                 out.append((start, ws.start()))
             start = ws.end()
     if start < len(text):
         out.append((start, len(text)))
-    return out
+    return tuple(out)
 
 
 def _is_boundary(text: str, i: int, j: int) -> bool:

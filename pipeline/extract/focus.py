@@ -432,9 +432,13 @@ def find_in_prose(text: str) -> list[Area]:
     areas: list[Area] = []
     sents = _sentences(text)
     quoted_before = -2   # index of the last sentence that gave quoted categories
+    # fold the text once and slice it, when folding keeps every character in place (it
+    # does unless a character lower-cases to two, or a capital sigma depends on context)
+    low_text = f1(text)
+    sliceable = len(low_text) == len(text) and "\u03a3" not in text
     for si, (s, e) in enumerate(sents):
         sent = text[s:e]
-        low = f1(sent)
+        low = low_text[s:e] if sliceable else f1(sent)
         kw = KW.search(low)
         quoted = list(QUOTED.finditer(sent))
         # quoted categories: two or more in an area sentence, or more of them right after

@@ -180,7 +180,15 @@ def _diarienummer(ctx: Context, out: Out, hs: int, he: int) -> None:
             out.cite(f"diarienummer[{i}]", spans)
 
 
+# what every REMISS_FROM_RX match holds: searched first, since the full pattern tries a
+# board name at every letter of the text (~0.7 ms a document)
+_REMISS_FROM_CUE = re.compile(r"[Rr]emiss(?:en|underlag|underlaget)?\s+fr[aå]n"
+                              r"|\shar\s+(?:remitterat|skickat|gett|givit|berett|begärt|bjudit)")
+
+
 def _remiss_from(ctx: Context, out: Out) -> None:
+    if not _REMISS_FROM_CUE.search(ctx.text):
+        return
     m = REMISS_FROM_RX.search(ctx.text)
     if not m:
         return

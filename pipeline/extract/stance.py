@@ -34,7 +34,8 @@ CUES: dict[str, list[str]] = {
     "neutral": [r"har inga (?:\w+ )?synpunkter", r"ingen erinran", r"inga invandningar",
                 r"\b(?:laggs|lagger|lagga)\b[^.]{0,40}?till handlingarna"],
 }
-_RX = {k: [re.compile(c) for c in v] for k, v in CUES.items()}
+# one alternation per kind: a sentence shows a kind when any of its cues is found
+_RX = {k: re.compile("|".join(f"(?:{c})" for c in v)) for k, v in CUES.items()}
 
 
 def classify(found: dict[str, list]) -> str | None:
@@ -69,8 +70,8 @@ def extract(ctx, out) -> None:
         if e <= body_start:
             continue
         f = fold(text[s:e])
-        for kind, rxs in _RX.items():
-            if any(rx.search(f) for rx in rxs):
+        for kind, rx in _RX.items():
+            if rx.search(f):
                 found[kind].append((s, e))
     if not remiss_answer:
         # a document that answers no remiss takes a position only by filing the matter
