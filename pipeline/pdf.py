@@ -48,6 +48,10 @@ MIN_CHARS_PER_INK = 0.15     # share of the characters the page's ink predicts, 
 CHARS_PER_INK = 0.078        # characters per unit of ink (mean darkness x page area in square points),
                              # measured on 11 pt Arial-like body text; a scan's grey paper adds ink too
 SWEDISH_LETTERS = set("åäöÅÄÖ")
+_SWEDISH_LETTER = re.compile("[åäöÅÄÖ]")
+# private-use code points: glyphs without a Unicode map, except the two bullets Word uses
+_UNMAPPED = re.compile("[\ue000-\uf0a6\uf0a8-\uf0b6\uf0b8-\uf8ff]")
+_WS = re.compile(r"\s+")
 
 
 @dataclass
@@ -91,7 +95,7 @@ def text_layer_boxed(page: pdfium.PdfPage) -> tuple[str, list[WordBox]]:
             l, b, r, t = tp.get_rect(i)
             txt = tp.get_text_bounded(l, b, r, t)
             if txt.strip():
-                runs.append([Box(l, height - t, r, height - b, re.sub(r"\s+", " ", txt).strip())])
+                runs.append([Box(l, height - t, r, height - b, _WS.sub(" ", txt).strip())])
         text, placed = assemble_lines_boxed(runs, page.get_width())
         return text, [(s, e, round(b.x0, 2), round(b.top, 2), round(b.x1, 2), round(b.bottom, 2))
                       for s, e, b in placed]
@@ -109,15 +113,20 @@ def ink(page: pdfium.PdfPage) -> float:
     return float((255 - a).mean() / 255) * page.get_width() * page.get_height()
 
 
+def _chars(text: str) -> int:
+    """Characters that are not white space (str.split splits on exactly str.isspace)."""
+    return sum(map(len, text.split()))
+
+
 def garbage_reason(text: str, page_ink: float) -> Optional[str]:
     """Why a text layer cannot be trusted, or None when it looks sane."""
-    chars = sum(1 for c in text if not c.isspace())
+    chars = _chars(text)
     expected = page_ink * CHARS_PER_INK
     if chars == 0:
         return "no text layer"
     if chars < MIN_CHARS_PER_INK * expected:
         return f"text layer too thin for the page's ink ({chars} characters, ~{expected:.0f} expected)"
-    bad = text.count("\ufffd") + sum(1 for c in text if 0xE000 <= ord(c) <= 0xF8FF and c not in "\uf0b7\uf0a7")
+    bad = text.count("\ufffd") + len(_UNMAPPED.findall(text))
     if bad > max(3, 0.005 * chars):
         return f"text layer has {bad} unmapped glyphs"
     if stripped_swedish(text):
@@ -128,7 +137,7 @@ def garbage_reason(text: str, page_ink: float) -> Optional[str]:
 def stripped_swedish(text: str) -> bool:
     """Swedish text whose å/ä/ö were read as a/o: none of them anywhere, and many
     tokens that are not words but whose å/ä/ö forms are ('forvaltningens', 'pa')."""
-    if any(c in SWEDISH_LETTERS for c in text):
+    if _SWEDISH_LETTER.search(text):
         return False
     tokens = [t.lower() for t in re.findall(r"[A-Za-z]{2,}", text)]
     if len(tokens) < 40:
@@ -181,8 +190,7 @@ def read_page(page: pdfium.PdfPage, force_ocr: bool = False) -> PageRead:
     o = ocr_page(page)
     if reason.startswith("text layer too thin"):
         # a thin layer over a picture: keep whichever holds more text
-        layer_chars = sum(1 for c in text if not c.isspace())
-        if layer_chars >= sum(1 for c in o.text if not c.isspace()):
+        if _chars(text) >= _chars(o.text):
             return PageRead(text, False, None, reason, boxes)
     return PageRead(o.text, True, o.confidence, reason, o.boxes)
 
