@@ -162,7 +162,13 @@ def similarity(text: str, name: str, min_contained: int = 2) -> float:
     of at least `min_contained` words ("Systemhotande brottslighet och välfärdsbrott"
     holds the label "Systemhotande brottslighet"); never the reverse,
     since a text that is part of a name ("Brottsoffer") is a broader topic."""
-    kt, kn = match_keys(text), match_keys(name)
+    return _similarity(match_keys(text), match_keys(name), min_contained)
+
+
+# every focus area text is scored against every area of every version, and the same
+# phrases recur across documents: one computation per pair of keys
+@lru_cache(maxsize=1 << 16)
+def _similarity(kt: tuple[str, str], kn: tuple[str, str], min_contained: int) -> float:
     best = max((fuzz.token_sort_ratio(x, y) for x, y in zip(kt, kn) if x and y), default=0.0)
     for x, y in zip(kt, kn):
         words = y.split()
