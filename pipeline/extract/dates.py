@@ -71,19 +71,20 @@ _YEAR = r"(?:19|20)\d\d"
 _NOT_BEFORE = r"(?<![\d/.:\-])"          # not the tail of a case number or another number
 _NOT_AFTER = r"(?![\d/:]|-\d)"
 
-# (name, regex); earlier patterns win when matches overlap
+# (name, regex); earlier patterns win when matches overlap. A leading look-ahead for the
+# first character only lets the scan skip other positions before trying the look-behinds.
 PATTERNS: list[tuple[str, re.Pattern]] = [
-    ("range", re.compile(_NOT_BEFORE + rf"({_YEAR})\s?[-–]\s?({_YEAR})" + _NOT_AFTER)),
-    ("iso", re.compile(_NOT_BEFORE + rf"({_YEAR})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])(?!\d)")),
-    ("dmy", re.compile(rf"(?<![\d/])([1-9]|[12]\d|3[01])(?::[ae])?\s+({_MONTH_ANY})\s+({_YEAR})" + _NOT_AFTER, re.I)),
-    ("numeric", re.compile(rf"(?<![\d/.])([1-9]|[12]\d|3[01])/([1-9]|1[0-2])\s+({_YEAR})" + _NOT_AFTER)),
-    ("my", re.compile(rf"(?<![\w])({_MONTH})\s+({_YEAR})" + _NOT_AFTER, re.I)),
-    ("dm", re.compile(rf"(?<![\d/])([1-9]|[12]\d|3[01])\s+({_MONTH})\b(?!\s+\d)", re.I)),
-    ("season", re.compile(rf"\b((?:våren|hösten|sommaren|vintern|säsongen|år|året)\s+({_YEAR}))" + _NOT_AFTER, re.I)),
-    ("cued_year", re.compile(rf"\b(?:under|sedan|från|till|inför|efter|före|fram till|jämfört med|"
+    ("range", re.compile(r"(?=[12])" + _NOT_BEFORE + rf"({_YEAR})\s?[-–]\s?({_YEAR})" + _NOT_AFTER)),
+    ("iso", re.compile(r"(?=[12])" + _NOT_BEFORE + rf"({_YEAR})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])(?!\d)")),
+    ("dmy", re.compile(rf"(?=[1-9])(?<![\d/])([1-9]|[12]\d|3[01])(?::[ae])?\s+({_MONTH_ANY})\s+({_YEAR})" + _NOT_AFTER, re.I)),
+    ("numeric", re.compile(rf"(?=[1-9])(?<![\d/.])([1-9]|[12]\d|3[01])/([1-9]|1[0-2])\s+({_YEAR})" + _NOT_AFTER)),
+    ("my", re.compile(rf"(?=[jfmasond])(?<![\w])({_MONTH})\s+({_YEAR})" + _NOT_AFTER, re.I)),
+    ("dm", re.compile(rf"(?=[1-9])(?<![\d/])([1-9]|[12]\d|3[01])\s+({_MONTH})\b(?!\s+\d)", re.I)),
+    ("season", re.compile(rf"(?=[vhså])\b((?:våren|hösten|sommaren|vintern|säsongen|år|året)\s+({_YEAR}))" + _NOT_AFTER, re.I)),
+    ("cued_year", re.compile(rf"(?=[usftiej])\b(?:under|sedan|från|till|inför|efter|före|fram till|jämfört med|"
                              rf"i början av|i slutet av|t\.o\.m\.|fr\.o\.m\.)\s+({_YEAR})" + _NOT_AFTER, re.I)),
     # "prioriteringar för 2003", but not an amount ("för 2000 kronor")
-    ("cued_year", re.compile(rf"\bför\s+({_YEAR})" + _NOT_AFTER + r"(?!\s+(?:kr\b|kronor|miljon|tusen|personer|st\b|"
+    ("cued_year", re.compile(rf"(?=f)\bför\s+({_YEAR})" + _NOT_AFTER + r"(?!\s+(?:kr\b|kronor|miljon|tusen|personer|st\b|"
                              r"stycken|procent|elever|barn|unga|ungdomar|invånare|bostäder|lägenheter|timmar))", re.I)),
 ]
 
@@ -194,7 +195,7 @@ def _year_before(found: list[Mention], pos: int) -> Optional[int]:
 
 # whitespace runs that can end a sentence (see _is_boundary): all but a single space
 # inside a line that does not follow . ! or ?, i.e. most of them, which are skipped unread
-_BOUNDARY_CANDIDATE = re.compile(r"(?<!\s)(?:\s{2,}|[^\S ]|\A |(?<=[.!?]) | \Z)(?!\s)")
+_BOUNDARY_CANDIDATE = re.compile(r"(?=\s)(?<!\s)(?:\s{2,}|[^\S ]|\A |(?<=[.!?]) | \Z)(?!\s)")
 
 
 def sentences(text: str) -> list[tuple[int, int]]:

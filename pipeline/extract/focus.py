@@ -46,8 +46,16 @@ from . import Context, Out, Span
 _FOLD1 = str.maketrans({"å": "a", "ä": "a", "ö": "o", "é": "e", "Å": "a", "Ä": "a", "Ö": "o"})
 
 
-def f1(s: str) -> str:
+def _f1(s: str) -> str:
     return s.lower().translate(_FOLD1)
+
+
+# the finders fold the same lines again and again: short strings are memoised
+_f1_short = lru_cache(maxsize=1 << 14)(_f1)
+
+
+def f1(s: str) -> str:
+    return _f1_short(s) if len(s) <= 300 else _f1(s)
 
 
 # words that say "areas" (folded); "stadsdelsområde", "ansvarsområde" are not among them
@@ -63,7 +71,8 @@ LETTER = re.compile(r"^[ \t]*([a-h])\)[ \t]+")      # "a) …", numbered a=1, b=
 # a numbered area heading: "Fokusområde 1: Otrygga och brottsutsatta platser"
 AREA_HEADING = re.compile(r"^(?:fokus|samverkans|insats|prioriterat |mal)?omrade\s+(?:\d{1,2}|[ivx]{1,4})\s*[:.–-]\s*"
                           r"(?=\S)", re.I)
-SENTENCE_END = re.compile(r"(?<!\bt\.ex)(?<!\bbl\.a)(?<!\bm\.m)(?<!\bs\.k)(?<![A-ZÅÄÖ])[.!?](?=\s+[A-ZÅÄÖ0-9”\"]|\s*$)")
+# the leading look-ahead only makes the scan skip other characters before the look-behinds
+SENTENCE_END = re.compile(r"(?=[.!?])(?<!\bt\.ex)(?<!\bbl\.a)(?<!\bm\.m)(?<!\bs\.k)(?<![A-ZÅÄÖ])[.!?](?=\s+[A-ZÅÄÖ0-9”\"]|\s*$)")
 
 
 @dataclass
