@@ -154,7 +154,12 @@ def _titles(toks: list[Tok], i: int) -> list[tuple[int, int]]:
 
 
 def _is_name_token(t: Tok) -> bool:
-    return bool(_NAME_TOKEN.match(t.text)) and fold(t.text) not in _NOT_NAMES and not _title_at([t], 0)
+    return _is_name_word(t.text)
+
+
+@lru_cache(maxsize=1 << 15)
+def _is_name_word(w: str) -> bool:
+    return bool(_NAME_TOKEN.match(w)) and fold(w) not in _NOT_NAMES and not _title_at([Tok(w, 0, 0)], 0)
 
 
 def _split_names(toks: list[Tok], k: int) -> Optional[list[list[Tok]]]:
@@ -258,14 +263,20 @@ def _block_people(ctx: Context, start: int, end: int) -> list[Person]:
     found: list[Person] = []
     used: set[int] = set()
     for li, (s, e) in enumerate(lines):
-        toks = _tokens(text, s, e)
-        if not toks:
+        # the words first (the text of the tokens): most lines hold neither a name run
+        # nor a title word, and are left before any token is built
+        words = text[s:e].split()
+        if not words:
             continue
         prev = text[lines[li - 1][0]:lines[li - 1][1]] if li else ""
         if _OFFICER_LABEL.match(fold(prev)):
             continue  # the case officer under "Handläggare"
+        names_only = all(_is_name_word(w) for w in words)
+        if not names_only and (li in used or not any(_is_title_head(w.rstrip(",;:")) for w in words)):
+            continue  # every title ends in a title word: none on this line
+        toks = _tokens(text, s, e)
         # a line of names over a line of titles
-        if li + 1 < len(lines) and all(_is_name_token(t) for t in toks) and li not in used:
+        if li + 1 < len(lines) and names_only and li not in used:
             ntoks = _tokens(text, *lines[li + 1])
             ts = _titles(ntoks, 0)
             # the title line holds titles only, or one title then ", organisation"
@@ -275,7 +286,7 @@ def _block_people(ctx: Context, start: int, end: int) -> list[Person]:
                     found.extend(people)
                     used.add(li + 1)
                     continue
-        if li in used:
+        if li in used or not any(_is_title_head(t.bare) for t in toks):
             continue
         # names and titles run together on one line
         i = 0
