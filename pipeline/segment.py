@@ -41,6 +41,10 @@ _FOLD = str.maketrans({"å": "a", "ä": "a", "ö": "o", "é": "e", "è": "e", "�
                        "6": "o", "&": "a", "§": "o"})
 _HEADING_RX = [(kind, re.compile(r"^(?:\d+(?:\.\d+)*\.?\s+)?(?:" + "|".join(rx) + r")\s*:?$"))
                for kind, rx in KNOWN_HEADINGS.items()]
+# the same, one alternative per kind in the same order, so one match finds the first kind
+# whose pattern matches (every line of every document is tried)
+_KINDS = [kind for kind, _ in _HEADING_RX]
+_ANY_HEADING_RX = re.compile("|".join(f"(?P<k{i}>{rx.pattern})" for i, (_, rx) in enumerate(_HEADING_RX)))
 # Names of the known headings as written, for inline (flattened) detection; each also in
 # ALL CAPS, as older documents write them.
 _INLINE_NAMES = [
@@ -77,11 +81,8 @@ def heading_kind(line: str) -> Optional[str]:
     """The kind of a known heading, or None. `line` is one stripped line."""
     if not line or len(line) > 80:
         return None
-    f = fold(line)
-    for kind, rx in _HEADING_RX:
-        if rx.match(f):
-            return kind
-    return None
+    m = _ANY_HEADING_RX.match(fold(line))
+    return _KINDS[int(m.lastgroup[1:])] if m else None
 
 
 @dataclass

@@ -242,6 +242,12 @@ def sentence_of(spans: list[tuple[int, int]], pos: int) -> tuple[int, int]:
 
 def signing_regions(text: str) -> list[tuple[int, int]]:
     """Spans where dates are signing dates, found in the text itself (see ATTEST_INTRO_RX)."""
+    return list(_signing_regions(text))
+
+
+@lru_cache(maxsize=4)
+def _signing_regions(text: str) -> tuple[tuple[int, int], ...]:
+    # dates and signatories both ask, about the same document text
     out = [(m.start(), m.end()) for m in SIGNED_LINE_RX.finditer(text)]
     for m in ATTEST_INTRO_RX.finditer(text):
         pos, end, seen = m.end(), m.end(), False
@@ -260,7 +266,7 @@ def signing_regions(text: str) -> list[tuple[int, int]]:
                     break
                 end = d.end()
         out.append((m.start(), end))
-    return out
+    return tuple(out)
 
 
 def classify(text: str, mentions: list[Mention], head: tuple[int, int], attest: list[tuple[int, int]],
