@@ -41,8 +41,14 @@ class Context:
         s, e = self.mt.source_span(start, end)
         page = self.doc.page_at(s)
         return Evidence(page=page.number, start=s, end=e, text=self.mt.text[start:end],
-                        ocr=page.ocr, repaired=self.mt.any_flag(start, end, REPAIRED),
+                        ocr=page.ocr, repaired=_repaired(self.mt, start, end),
                         box=span_box(page.boxes, s, e))
+
+
+def _repaired(mt: MappedText, start: int, end: int) -> bool:
+    # most spans (whole sections among them) have no flag at all: counted in C first
+    flags = mt.flags[start:end]
+    return flags.count(0) != len(flags) and mt.any_flag(start, end, REPAIRED)
 
 
 def span_box(boxes: list, start: int, end: int) -> Optional[list[float]]:
