@@ -125,6 +125,10 @@ def assess(text: str) -> Assessment:
         confusion += c
         words += wd
         unknown += unk
+    return _verdict(letters, dotted, words, unknown, confusion)
+
+
+def _verdict(letters: int, dotted: int, words: int, unknown: int, confusion: int) -> Assessment:
     rate = dotted / letters if letters else 0.0
     unk = unknown / words if words else 0.0
     if letters < 150:   # too little to judge; the caller falls back to the whole document
@@ -132,6 +136,18 @@ def assess(text: str) -> Assessment:
     else:
         damaged = (rate < 0.012 and (unk > 0.06 or confusion >= 2)) or unk > 0.2
     return Assessment(letters, dotted, words, unknown, confusion, damaged)
+
+
+def _assess_whole(text: str, blocks: list[tuple[int, int, object]], parts: list[Assessment]) -> Assessment:
+    """assess(text) from the assessments of the blocks that tile it: the counts add up
+    unless a token runs across a block boundary, then the text is assessed again."""
+    if not blocks or blocks[0][0] != 0 or blocks[-1][1] != len(text) or any(
+            a[1] != b[0] for a, b in zip(blocks, blocks[1:])):
+        return assess(text)
+    for _, end, _ in blocks[:-1]:
+        if 0 < end < len(text) and TOKEN.match(text, end - 1, end) and TOKEN.match(text, end, end + 1):
+            return assess(text)
+    return _verdict(*(sum(getattr(a, f) for a in parts) for f in ("letters", "dotted", "words", "unknown", "confusion")))
 
 
 @lru_cache(maxsize=200_000)
@@ -957,11 +973,12 @@ def repair_document(doc, mt: MappedText) -> tuple[MappedText, list[str]]:
 
     warnings: list[str] = []
     mt = fix_unicode(mt)
-    whole = assess(mt.text)
+    blocks = _page_blocks(doc, mt)
+    parts = [assess(mt.text[start:end]) for start, end, _ in blocks]
+    whole = _assess_whole(mt.text, blocks, parts)
     changes: list[Change] = []
-    for start, end, page in _page_blocks(doc, mt):
+    for (start, end, page), a in zip(blocks, parts):
         block = mt.text[start:end]
-        a = assess(block)
         damaged = a.damaged or (a.letters < 150 and whole.damaged)
         for c in repair_text(block, damaged, ocr=bool(page is not None and page.ocr)):
             c.start += start
