@@ -33,12 +33,14 @@ password opens), truncated, damaged, no pages, no text even by OCR.
 """
 from __future__ import annotations
 
+import ctypes
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
 import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 
 from .ingest import Document, IngestError
 from .ocr import DPI, Box, WordBox, assemble_lines_boxed, build_document, low_confidence_warning, ocr_image
@@ -91,9 +93,13 @@ def text_layer_boxed(page: pdfium.PdfPage) -> tuple[str, list[WordBox]]:
     try:
         height = page.get_height()
         runs = []
+        # one buffer for the page: pypdfium2's get_text_bounded asks pdfium twice per run
+        # (length, then text), and each call scans every character of the page
+        buflen = 4 * pdfium_c.FPDFText_CountChars(tp) + 16
+        buf = (ctypes.c_ushort * buflen)()
         for i in range(tp.count_rects()):
             l, b, r, t = tp.get_rect(i)
-            txt = tp.get_text_bounded(l, b, r, t)
+            txt = _bounded_text(tp, l, b, r, t, buf, buflen)
             if txt.strip():
                 runs.append([Box(l, height - t, r, height - b, _WS.sub(" ", txt).strip())])
         text, placed = assemble_lines_boxed(runs, page.get_width())
@@ -101,6 +107,19 @@ def text_layer_boxed(page: pdfium.PdfPage) -> tuple[str, list[WordBox]]:
                       for s, e, b in placed]
     finally:
         tp.close()
+
+
+def _bounded_text(tp: pdfium.PdfTextPage, l: float, b: float, r: float, t: float, buf, buflen: int) -> str:
+    """tp.get_text_bounded(l, b, r, t) in one pdfium call. pypdfium2 sizes its buffer by
+    the length in code points, so text with surrogate pairs comes out cut short: that
+    case, and a full buffer, go through get_text_bounded itself to give the same text."""
+    n = pdfium_c.FPDFText_GetBoundedText(tp, l, t, r, b, buf, buflen) - 1  # the count holds the NUL
+    if n <= 0:
+        return ""
+    text = ctypes.string_at(buf, 2 * n).decode("utf-16-le", errors="ignore")
+    if n + 1 >= buflen or len(text) != n:
+        return tp.get_text_bounded(l, b, r, t)
+    return text
 
 
 def ink(page: pdfium.PdfPage) -> float:
