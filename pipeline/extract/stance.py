@@ -36,6 +36,11 @@ CUES: dict[str, list[str]] = {
 }
 # one alternation per kind: a sentence shows a kind when any of its cues is found
 _RX = {k: re.compile("|".join(f"(?:{c})" for c in v)) for k, v in CUES.items()}
+# words without which no cue of the kind can match (each cue above holds one of them outside
+# any optional part): most sentences lack them all and skip the regex. Keep in step with CUES.
+_NEEDLES = {"positive": ("positiv", "tillstyrk", "valkomnar", "bakom", "bra"),
+            "negative": ("avstyrk", "negativ", "motsatter", "bakom", "anser inte", "kritisk", "avvisar"),
+            "neutral": ("synpunkter", "erinran", "invandningar", "handlingarna")}
 
 
 def classify(found: dict[str, list]) -> str | None:
@@ -71,7 +76,7 @@ def extract(ctx, out) -> None:
             continue
         f = fold(text[s:e])
         for kind, rx in _RX.items():
-            if rx.search(f):
+            if any(n in f for n in _NEEDLES[kind]) and rx.search(f):
                 found[kind].append((s, e))
     if not remiss_answer:
         # a document that answers no remiss takes a position only by filing the matter
