@@ -47,7 +47,9 @@ _FOLD1 = str.maketrans({"å": "a", "ä": "a", "ö": "o", "é": "e", "Å": "a", "
 
 
 def _f1(s: str) -> str:
-    return s.lower().translate(_FOLD1)
+    # = s.lower().translate(_FOLD1) (upper-case keys are gone after lower()); replace()
+    # runs in C at memchr speed, translate() with a dict table looks up every character
+    return s.lower().replace("å", "a").replace("ä", "a").replace("ö", "o").replace("é", "e")
 
 
 # the finders fold the same lines again and again: short strings are memoised
