@@ -245,7 +245,7 @@ def main(argv=None) -> None:
         "- Versions: " + ", ".join(f"{k} {v}" for k, v in versions().items()),
         f"- Corpus: {len(files)} generated documents (`scripts/make_bench_corpus.py`): {len(text)} born-digital "
         f"PDFs and {len(scans)} one-page scans (200 dpi, moderate damage); {cold_pages} pages, {cold_ocr} OCR'd. "
-        (f"Generated in {t_corpus:.0f} s" if t_corpus >= 1 else "Reused from an earlier run") +
+        + (f"Generated in {t_corpus:.0f} s" if t_corpus >= 1 else "Reused from an earlier run") +
         " (kept in build/bench-corpus between runs).",
         f"- Samples: text layer and worker scaling on {len(tsample)} PDFs; OCR on {len(osample)} scanned pages "
         "(a reduced sample, to keep `make bench` within ~20 minutes on two cores).",
