@@ -196,15 +196,21 @@ def _run_tesseract(img: Image.Image, dpi: int) -> list[list[str]]:
     uncompressed PGM file in memory-backed /dev/shm: compressing a PNG (what pytesseract
     writes) cost ~0.5 s a page, a quarter of Tesseract's own time, and piping the image
     on stdin ~50 ms (Tesseract reads stdin slowly)."""
+    try:
+        return _tesseract_file(img, dpi, _TMP_DIR)
+    except OSError:
+        if _TMP_DIR is None:
+            raise
+        return _tesseract_file(img, dpi, None)  # /dev/shm full (small in containers): the disk
+
+
+def _tesseract_file(img: Image.Image, dpi: int, tmp_dir: Optional[str]) -> list[list[str]]:
     env = dict(os.environ, OMP_THREAD_LIMIT=os.environ.get("OMP_THREAD_LIMIT", "1"))
-    with tempfile.NamedTemporaryFile(suffix=".pgm", dir=_TMP_DIR) as f:
+    with tempfile.NamedTemporaryFile(suffix=".pgm", dir=tmp_dir) as f:
         img.save(f, "PPM")  # mode L -> binary PGM (P5)
         f.flush()
-        try:
-            r = subprocess.run([_tesseract(), f.name, "stdout", "-l", LANG, *TESSERACT_CONFIG.split(),
-                                "--dpi", str(dpi), "tsv"], capture_output=True, env=env)
-        except OSError as e:
-            raise IngestError(f"Tesseract could not be run: {e}") from None
+        r = subprocess.run([_tesseract(), f.name, "stdout", "-l", LANG, *TESSERACT_CONFIG.split(),
+                            "--dpi", str(dpi), "tsv"], capture_output=True, env=env)
     if r.returncode != 0:
         msg = r.stderr.decode("utf-8", "replace").strip().splitlines()
         raise IngestError(f"Tesseract failed: {msg[-1] if msg else f'exit code {r.returncode}'}")
