@@ -174,3 +174,14 @@ def test_word_bullets_and_decimal_numbers(tmp_path):
             "o Otillåten påverkan\n\nAvtalet har följande inriktning:\n\n2.1 Ungdomar\n2.2 Brottsoffer\n")
     assert _doc(tmp_path, body) == [A("Unga i risk för kriminalitet"), A("Otillåten påverkan"), A("Ungdomar"),
                                     A("Brottsoffer")]
+
+
+def test_bullets_lost_by_ocr_after_the_first_item(tmp_path):
+    """OCR often reads only the first bullet of a list; the rest of the block is still the list."""
+    p = tmp_path / "ocr.txt"
+    p.write_text("Ett ärende\n\nSammanfattning\n\nDe föreslagna prioriterade samverkansområdena är:\n\n"
+                 "- Unga i riskzon för destruktivt beteende\nOtrygga och brottsutsatta platser\n"
+                 "Systemhotande brottslighet\n\nFörvaltningen ställer sig positiv till förslaget.\n", encoding="utf-8")
+    from pipeline.process import process_path
+    assert [a.text for a in process_path(p).focus_areas] == [
+        "Unga i riskzon för destruktivt beteende", "Otrygga och brottsutsatta platser", "Systemhotande brottslighet"]

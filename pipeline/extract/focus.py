@@ -180,6 +180,13 @@ def _lists(lines: list[Line]) -> list[tuple[int, list[Item]]]:
                     j += 1
                     continue
                 break
+            if (nxt is None and it.number is None and lines[j].start - lines[j - 1].end <= 1 + lines[j].indent
+                    and _looks_like_area(lines[j].text) and lines[j].text[:1].isupper()
+                    and not lines[j].text.endswith((".", ":"))):
+                # the next line of the same block, shaped like an item: OCR lost its bullet
+                items.append(Item(lines[j], lines[j].start, None))
+                j += 1
+                continue
             if nxt is None and it.number is not None:
                 # a description paragraph between numbered areas: look ahead for the next number
                 k = j
