@@ -167,7 +167,8 @@ def make_datasette(db_path: Path | str):
     if not pm.is_registered(sys.modules[__name__]):
         pm.register(sys.modules[__name__], name="remiss-serve")
     return Datasette(immutables=[str(db_path)], metadata=metadata(db_path.stem),
-                     settings={"default_page_size": 50, "sql_time_limit_ms": 3000})
+                     settings={"default_page_size": 50, "sql_time_limit_ms": 3000,
+                               "truncate_cells_html": 300})  # full texts are long
 
 
 def serve(db_path: Path | str, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
