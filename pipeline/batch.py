@@ -38,7 +38,8 @@ from .ingest import DOCUMENT_SUFFIXES
 from .process import Options, error_record, process_path
 from .record import Record
 
-SKIP_DIRS = {"gold", ".git", "__pycache__", ".venv", "out"}
+# gold annotations and OCR test pairs are test data, not documents to process
+SKIP_DIRS = {"gold", "ocr_pairs", "ocr_bench", ".git", "__pycache__", ".venv", "out", "build"}
 
 
 @dataclass
