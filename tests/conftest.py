@@ -26,3 +26,15 @@ def flat_copy(tmp_path):
         out.write_text(flatten_text(path.read_text(encoding="utf-8")), encoding="utf-8")
         return out
     return make
+
+
+def variant_report(key: str, fields: list[str]):
+    """Evaluate the variant documents whose gold has `key` on `fields`."""
+    import json
+    from pipeline.evaluate import evaluate
+    from pipeline.process import process_path
+    gold = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in sorted(GOLD.glob("v*.json"))}
+    gold = {stem: g for stem, g in gold.items() if key in g}
+    assert gold, f"no variant gold with {key}"
+    paths = [next((CORPUS / "variants").glob(f"{stem}.*")) for stem in gold]
+    return evaluate([process_path(p) for p in paths], gold, fields)

@@ -114,14 +114,9 @@ def test_given_name_list_is_built_and_folds():
     assert not is_given("Davidsson") and not is_given("Stadsdelsdirektör")
 
 
-VARIANT_GOLD = sorted(p for p in GOLD.glob("v*.json") if "signatories" in json.loads(p.read_text(encoding="utf-8")))
-
-
-@pytest.mark.skipif(not VARIANT_GOLD, reason="no variant gold with signatories yet")
 def test_variants_f1():
-    gold_docs = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in VARIANT_GOLD}
-    paths = [next((CORPUS / "variants").glob(f"{stem}.*")) for stem in gold_docs]
-    report = evaluate([process_path(p) for p in paths], gold_docs, FIELDS)
+    from tests.conftest import variant_report
+    report = variant_report("signatories", FIELDS)
     for f in FIELDS:
         assert report.f1(f) >= 0.95, report.format()
 
