@@ -60,7 +60,8 @@ def build(out: Path, docs: int, scans: int, seed: int = 7) -> dict:
         if {k: m.get(k) for k in want} == want and all((out / f).exists() for f in m["files"]):
             return m
     rng = random.Random(seed)
-    texts = [p.read_text(encoding="utf-8") for p in sources()]
+    from pipeline.ingest import decode_text   # sources come in several encodings (cp1252, UTF-16)
+    texts = [decode_text(p.read_bytes(), p)[0] for p in sources()]
     every = max(1, docs // scans) if scans else 0
     (out / "text").mkdir(parents=True, exist_ok=True)
     (out / "scan").mkdir(parents=True, exist_ok=True)
