@@ -124,6 +124,16 @@ def warm_up(options: Options = Options()) -> None:
         process.build_record(process.parse(doc, options), options)
     except Exception:
         pass  # a broken stage shows up as error records on real documents
+    # word lists and tables that stages otherwise load on first use, in whichever document
+    # first needs them (the warm-up document does not reach them all)
+    from .extract import EXTRACTORS
+    for name in ["repair", "match"] + [f"extract.{n}" for n in EXTRACTORS]:
+        mod = process._optional(name)
+        if mod is not None and hasattr(mod, "preload"):
+            try:
+                mod.preload()
+            except Exception:
+                pass
 
 
 def _friendly(rec, task: Task, limit_mb: Optional[int]):

@@ -758,6 +758,11 @@ def _readings_table():
     return lex.readings
 
 
+def preload() -> None:
+    """Check the precomputed readings' fingerprint (called by a worker's warm-up)."""
+    _readings_table()
+
+
 # "trygghets- och säkerhetsarbete": a hyphen before a conjunction is Swedish, not damage
 _HYPHEN_KEEP = {"och", "eller", "samt", "respektive", "resp", "som", "men", "liksom", "till", "med", "utan"}
 

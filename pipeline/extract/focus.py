@@ -513,6 +513,12 @@ def _common(word: str) -> bool:
     return zipf_frequency(word.lower(), "sv") >= 3.3
 
 
+def preload() -> None:
+    """Load wordfreq's Swedish frequencies (~70 ms) for `_common` (called by a worker's warm-up)."""
+    from wordfreq import zipf_frequency
+    zipf_frequency("och", "sv")
+
+
 def _item_end(text: str, start: int, limit: int, known: tuple[str, ...] = ()) -> int:
     """End of a list item in flattened text: after an area already named elsewhere in the
     document when the item starts with one, else before the first capitalised common

@@ -78,6 +78,12 @@ def surnames() -> frozenset[str]:
     return frozenset(fold(w) for w in (NAMES_DIR / "surnames.txt").read_text(encoding="utf-8").split())
 
 
+def preload() -> None:
+    """Read the name lists (called by a worker's warm-up)."""
+    given_names()
+    surnames()
+
+
 def is_surname(token: str) -> bool:
     return fold(token.strip(".,")) in surnames() or bool(_SURNAME_END.search(fold(token)))
 
