@@ -138,12 +138,17 @@ def _load(directory: Path) -> tuple[dict[str, Taxonomy], tuple[Link, ...]]:
     return taxonomies, tuple(links)
 
 
+@lru_cache(maxsize=8)
+def _resolved(directory: Path) -> Path:
+    return directory.resolve()   # a dozen system calls: once per folder, not per document
+
+
 def load_taxonomies(directory: Path | str | None = None) -> dict[str, Taxonomy]:
-    return _load(taxonomy_dir(directory).resolve())[0]
+    return _load(_resolved(taxonomy_dir(directory)))[0]
 
 
 def load_crosswalk(directory: Path | str | None = None) -> tuple[Link, ...]:
-    return _load(taxonomy_dir(directory).resolve())[1]
+    return _load(_resolved(taxonomy_dir(directory)))[1]
 
 
 def get_taxonomy(taxonomy_id: str, directory: Path | str | None = None) -> Taxonomy:
@@ -183,7 +188,24 @@ def score(text: str, area: Area) -> float:
 
 
 def score_matrix(texts: list[str], taxonomy: Taxonomy) -> np.ndarray:
-    return np.array([[score(t, a) for a in taxonomy.areas] for t in texts], dtype=float).reshape(len(texts), len(taxonomy.areas))
+    return np.array([_score_row(t, taxonomy) for t in texts], dtype=float).reshape(len(texts), len(taxonomy.areas))
+
+
+# a text's scores against a version's areas depend only on its keys: area phrases recur
+# across documents, so each (keys, version) row is computed once per process
+_ROWS: dict[tuple[tuple[str, str], int], tuple[float, ...]] = {}
+_ROW_OWNERS: dict[int, Taxonomy] = {}   # keeps the versions keyed by id() alive
+
+
+def _score_row(text: str, taxonomy: Taxonomy) -> tuple[float, ...]:
+    key = (match_keys(text), id(taxonomy))
+    row = _ROWS.get(key)
+    if row is None:
+        if len(_ROWS) > 1 << 16:
+            _ROWS.clear()
+        _ROW_OWNERS[id(taxonomy)] = taxonomy
+        row = _ROWS[key] = tuple(score(text, a) for a in taxonomy.areas)
+    return row
 
 
 def match_texts(texts: list[str], taxonomy: Taxonomy) -> list[Match]:
@@ -229,14 +251,20 @@ def _doc_date(rec: Record) -> Optional[str]:
 
 
 def choose_taxonomy(rec: Record, directory: Path | str | None = None) -> Optional[TaxonomyChoice]:
+    return _choose(rec, directory)[0]
+
+
+def _choose(rec: Record, directory: Path | str | None = None) -> tuple[Optional[TaxonomyChoice], dict[str, list[Match]]]:
+    """The choice, and the matches of the focus areas against every version."""
     taxonomies = load_taxonomies(directory)
     if not taxonomies:
-        return None
+        return None, {}
     texts = [fa.text for fa in rec.focus_areas]
     date = _doc_date(rec)
     ranked = []
+    matches = {}
     for t in taxonomies.values():
-        ms = match_texts(texts, t) if texts else []
+        ms = matches[t.id] = match_texts(texts, t) if texts else []
         hits = [m for m in ms if m.status != "local"]
         ranked.append((len(hits), t.covers_date(date), sum(m.score for m in hits), t.id))
     ranked.sort(reverse=True)
@@ -247,14 +275,14 @@ def choose_taxonomy(rec: Record, directory: Path | str | None = None) -> Optiona
         runner = ranked[1] if len(ranked) > 1 else None
         vs = f"; next best {runner[3]}: {runner[0]}" if runner else ""
         tie = " (tie on wording broken by date)" if runner and runner[0] == n and in_window and not runner[1] else ""
-        return TaxonomyChoice(id=best, reason=f"wording: {n} of {len(texts)} focus areas match {t.short_label}{vs}{tie}; {date_note}")
+        return TaxonomyChoice(id=best, reason=f"wording: {n} of {len(texts)} focus areas match {t.short_label}{vs}{tie}; {date_note}"), matches
     dated = [taxonomies[x[3]] for x in ranked if x[1]]
     if dated:
         # the newest version whose window holds the date
         t = max(dated, key=lambda x: x.documents_from or "")
         what = "no focus area matches any version" if texts else "no focus areas"
-        return TaxonomyChoice(id=t.id, reason=f"date: {what}; {_date_note(t, date)}")
-    return None
+        return TaxonomyChoice(id=t.id, reason=f"date: {what}; {_date_note(t, date)}"), matches
+    return None, matches
 
 
 def _date_note(t: Taxonomy, date: Optional[str]) -> str:
@@ -266,15 +294,18 @@ def _date_note(t: Taxonomy, date: Optional[str]) -> str:
 
 def assign(rec: Record, taxonomy: str | None = None) -> None:
     """Fill rec.focus_areas[i] canonical fields and rec.taxonomy (in place)."""
+    texts = [fa.text for fa in rec.focus_areas]
     if taxonomy and taxonomy != "auto":
         t = get_taxonomy(taxonomy)
         rec.taxonomy = TaxonomyChoice(id=t.id, reason="given by the user")
+        ms = match_texts(texts, t)
     else:
-        rec.taxonomy = choose_taxonomy(rec)
+        rec.taxonomy, matches = _choose(rec)
         if rec.taxonomy is None:
             return
         t = get_taxonomy(rec.taxonomy.id)
-    for fa, m in zip(rec.focus_areas, match_texts([fa.text for fa in rec.focus_areas], t)):
+        ms = matches[t.id] if texts else []   # the choice already matched every version
+    for fa, m in zip(rec.focus_areas, ms):
         fa.taxonomy = t.id
         fa.canonical_id = m.canonical_id
         fa.canonical_label = m.canonical_label
