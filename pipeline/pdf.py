@@ -93,21 +93,131 @@ def text_layer_boxed(page: pdfium.PdfPage) -> tuple[str, list[WordBox]]:
     tp = page.get_textpage()
     try:
         height = page.get_height()
-        runs = []
-        # one buffer for the page: pypdfium2's get_text_bounded asks pdfium twice per run
-        # (length, then text), and each call scans every character of the page
-        buflen = 4 * pdfium_c.FPDFText_CountChars(tp) + 16
-        buf = (ctypes.c_ushort * buflen)()
-        for i in range(tp.count_rects()):
-            l, b, r, t = tp.get_rect(i)
-            txt = _bounded_text(tp, l, b, r, t, buf, buflen)
-            if txt.strip():
-                runs.append([Box(l, height - t, r, height - b, _WS.sub(" ", txt).strip())])
+        runs = [[Box(l, height - t, r, height - b, txt)] for l, b, r, t, txt in text_runs(tp) if txt]
         text, placed = assemble_lines_boxed(runs, page.get_width())
         return text, [(s, e, round(b.x0, 2), round(b.top, 2), round(b.x1, 2), round(b.bottom, 2))
                       for s, e, b in placed]
     finally:
         tp.close()
+
+
+def text_runs(tp: pdfium.PdfTextPage) -> list[tuple[float, float, float, float, str]]:
+    """pdfium's text rectangles (a run of characters of one text object: a line of a
+    paragraph, a name in a column, a bold word), each (left, bottom, right, top) in PDF
+    points with its text, white space collapsed and stripped: what
+    tp.get_text_bounded(rect) gives, read in one pass (see _run_texts)."""
+    n = pdfium_c.FPDFText_CountRects(tp, 0, -1)
+    rects = []
+    if n <= 0:
+        return rects
+    l, b, r, t = ctypes.c_double(), ctypes.c_double(), ctypes.c_double(), ctypes.c_double()
+    args = (ctypes.byref(l), ctypes.byref(t), ctypes.byref(r), ctypes.byref(b))
+    for i in range(n):
+        pdfium_c.FPDFText_GetRect(tp, i, *args)
+        rects.append((l.value, b.value, r.value, t.value))
+    texts = _run_texts(tp, rects)   # after the page's rects: CountRects replaces pdfium's list
+    out, buf = [], None
+    for k, (l, b, r, t) in enumerate(rects):
+        txt = texts[k]
+        if txt is None:
+            if buf is None:
+                buflen = 4 * pdfium_c.FPDFText_CountChars(tp) + 16
+                buf = (ctypes.c_ushort * buflen)()
+            txt = _bounded_text(tp, l, b, r, t, buf, buflen)
+        out.append((l, b, r, t, _WS.sub(" ", txt).strip()))
+    return out
+
+
+def _run_texts(tp: pdfium.PdfTextPage, rects: list) -> list[Optional[str]]:
+    """The text of every rectangle, sliced out of the page text read once, or None where
+    it must be asked of pdfium rectangle by rectangle (GetBoundedText scans every
+    character of the page per call: ~9 us a rectangle, 0.3 ms a page).
+
+    pdfium makes a rectangle of each run of consecutive characters of one text object
+    (generated spaces and line breaks, and characters without size, do not count), and
+    GetBoundedText gives the characters whose boxes meet the rectangle. A character's
+    box lies inside its own run's rectangle, so when no two rectangles overlap that is
+    the run's own characters: the page text from the run's first character to the next
+    run's. Runs are found per line of the page text (between pdfium's generated line
+    breaks): CountRects on the line says how many runs it holds; if those add up to the
+    page's rectangles, no run crosses a line, and the runs of a line with several are
+    split where the count of runs from the line's start goes up. Overlapping rectangles
+    (tight leading, overprinted text) get None, and so does the whole page when its text
+    is not one UTF-16 unit per character (control characters, surrogate pairs)."""
+    n = pdfium_c.FPDFText_CountChars(tp)
+    buf = (ctypes.c_ushort * (n + 1))()
+    if n <= 0 or pdfium_c.FPDFText_GetText(tp, 0, n, buf) != n + 1:
+        return [None] * len(rects)
+    try:
+        text = ctypes.string_at(buf, 2 * n).decode("utf-16-le")
+    except UnicodeDecodeError:  # a lone surrogate
+        return [None] * len(rects)
+    if len(text) != n:
+        return [None] * len(rects)
+    lines, pos = [], 0
+    for line in text.split("\r\n"):
+        if line:
+            lines.append((pos, pos + len(line), pdfium_c.FPDFText_CountRects(tp, pos, len(line))))
+        pos += len(line) + 2
+    if sum(c for _, _, c in lines) != len(rects):
+        return [None] * len(rects)
+    texts: list[Optional[str]] = []
+    for s, e, c in lines:
+        starts = _run_starts(tp, s, e, c) if c > 1 else [s]
+        starts.append(e)
+        texts.extend(_unicode_fix(tp, text, a, z) for a, z in zip(starts, starts[1:]))
+    for k in _overlapping(rects):
+        texts[k] = None
+    return texts
+
+
+def _run_starts(tp: pdfium.PdfTextPage, s: int, e: int, c: int) -> list[int]:
+    """First character of each of the `c` runs in [s, e): where the number of runs in
+    [s, p) goes up, found by galloping then bisection (runs of single characters, as
+    some producers place every glyph, cost two calls each)."""
+    starts = [s]
+    for j in range(1, c):
+        lo = starts[-1]          # runs in [s, lo + 1) = j: char p starts run j when
+        step, hi = 1, lo + 1     # the runs in [s, p + 1) reach j + 1
+        while hi < e - 1 and pdfium_c.FPDFText_CountRects(tp, s, hi + 1 - s) <= j:
+            lo, step = hi, step * 2
+            hi = min(lo + step, e - 1)
+        a, z = lo + 1, hi
+        while a < z:
+            m = (a + z) // 2
+            if pdfium_c.FPDFText_CountRects(tp, s, m + 1 - s) > j:
+                z = m
+            else:
+                a = m + 1
+        starts.append(a)
+    return starts
+
+
+def _unicode_fix(tp: pdfium.PdfTextPage, text: str, a: int, z: int) -> str:
+    """text[a:z] as GetBoundedText gives it: pdfium's page text has U+FFFE for a
+    line-end hyphen (its character is U+0002) and for a glyph without Unicode (left out)."""
+    piece = text[a:z]
+    if "\ufffe" not in piece:
+        return piece
+    return "".join(("\x02" if pdfium_c.FPDFText_GetUnicode(tp, a + i) == 2 else "") if ch == "\ufffe" else ch
+                   for i, ch in enumerate(piece))
+
+
+def _overlapping(rects: list) -> set[int]:
+    """Indices of rectangles that overlap another one (pdfium's test: a non-empty
+    intersection; touching edges do not count). Rectangles sorted by bottom: only those
+    starting below a rectangle's top can meet it."""
+    order = sorted(range(len(rects)), key=lambda i: rects[i][1])
+    hit = set()
+    for a, i in enumerate(order):
+        l, b, r, t = rects[i]
+        for j in order[a + 1:]:
+            l2, b2, r2, t2 = rects[j]
+            if b2 >= t:
+                break
+            if max(l, l2) < min(r, r2) and max(b, b2) < min(t, t2):
+                hit.update((i, j))
+    return hit
 
 
 def _bounded_text(tp: pdfium.PdfTextPage, l: float, b: float, r: float, t: float, buf, buflen: int) -> str:
