@@ -5,8 +5,10 @@
 symlinked directories, so a symlink loop cannot trap the walk).
 
 `run()`:
-1. hashes every file (sha256); byte-identical files are processed once and the other
-   paths are kept in the record's `source.aliases`;
+1. finds every file's sha256 (read from the state database when the file's size,
+   mtime, ctime and inode are those recorded when it was last hashed; see
+   `pipeline.cache`); byte-identical files are processed once and the other paths are
+   kept in the record's `source.aliases`;
 2. looks each document up in the cache (`pipeline.cache`: sha256 + pipeline, code,
    model and Tesseract versions + options); `force` redoes everything, `retry_errors`
    redoes documents that failed last time;
@@ -15,9 +17,13 @@ symlinked directories, so a symlink loop cannot trap the walk).
    keeps no records in memory, and a `kill -9` loses only the documents in flight;
 4. writes the outputs (records.jsonl, parquet/, csv/, remiss.sqlite via
    `pipeline.store`, each atomically) from the state database, skipping the export
-   when neither the inputs nor any record changed since the last one. Records are
-   re-read from the database for each output, but `store.write_all` still builds
-   each table in memory before writing it.
+   when neither the inputs nor any record changed since the last one and every output
+   file is there. Records are re-read from the database for each output, but
+   `store.write_all` still builds each table in memory before writing it.
+
+A warm run of an unchanged corpus stats the files, reads the summary columns of the
+cache and stops: it reads no document, parses no record and imports neither the
+workers' stages nor pandas (the imports below are deferred to where they are needed).
 
 A path that does not exist becomes an error record, like a document that cannot be read.
 """
@@ -29,14 +35,15 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Optional
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Optional
 
-from . import store
-from .cache import State, cache_key, file_sha256, fingerprint
-from .executors import DaskExecutor, LocalExecutor, Result, Task
+from .cache import Brief, State, cache_key, fingerprint
 from .ingest import DOCUMENT_SUFFIXES
-from .process import Options, error_record, process_path
-from .record import Record
+
+if TYPE_CHECKING:   # imported where needed: a warm run needs none of them
+    from .executors import Result, Task
+    from .process import Options
+    from .record import Record
 
 # gold annotations and OCR test pairs are test data, not documents to process
 SKIP_DIRS = {"gold", "ocr_pairs", "ocr_bench", ".git", "__pycache__", ".venv", "out", "build"}
@@ -52,6 +59,7 @@ class BatchConfig:
     max_tasks_per_worker: int = 200        # recycle workers after this many documents
     force: bool = False
     retry_errors: bool = False
+    rehash: bool = False                   # hash every file, not trusting an unchanged stat
 
 
 @dataclass
@@ -79,22 +87,30 @@ class Summary:
     errors: list[str] = field(default_factory=list)          # one line each (kept for callers)
     error_rows: list[ErrorRow] = field(default_factory=list)
 
-    def add_record(self, rec: Record) -> None:
+    def add(self, path: str, brief: Brief) -> None:
         self.documents += 1
-        self.pages += rec.source.pages
-        self.ocr_pages += len(rec.source.ocr_pages)
-        if rec.errors:
+        self.pages += brief.pages
+        self.ocr_pages += brief.ocr_pages
+        if brief.errors:
             self.failed += 1
-            for e in rec.errors:
-                self.errors.append(e.message)
-                self.error_rows.append(ErrorRow(rec.source.path, e.stage, e.message))
+            for stage, message in brief.errors:
+                self.errors.append(message)
+                self.error_rows.append(ErrorRow(path, stage, message))
+
+    def add_record(self, rec: "Record") -> None:
+        self.add(rec.source.path, brief_of_record(rec))
+
+
+def brief_of_record(rec: "Record") -> Brief:
+    return Brief(bool(rec.errors), rec.source.pages, len(rec.source.ocr_pages),
+                 [(e.stage, e.message) for e in rec.errors])
 
 
 @dataclass
 class Progress:
     """What a progress display is told: planned totals first, then each finished result."""
     start: Callable[[int, int], None] = lambda to_process, cached: None
-    advance: Callable[[Result], None] = lambda result: None
+    advance: Callable[["Result"], None] = lambda result: None
 
 
 def discover(paths: Iterable[Path | str]) -> tuple[list[Path], list[Path]]:
@@ -105,25 +121,46 @@ def discover(paths: Iterable[Path | str]) -> tuple[list[Path], list[Path]]:
     seen: set[Path] = set()
     for p in map(Path, paths):
         if p.is_dir():
-            candidates = []
-            for root, dirs, files in os.walk(p, followlinks=False):
-                dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
-                for name in sorted(files):
-                    f = Path(root) / name
-                    if not name.startswith(".") and f.suffix.lower() in DOCUMENT_SUFFIXES \
-                            and not name.endswith(".clean.txt"):
-                        candidates.append(f)
+            candidates = [(Path(f), Path(real) if real else None) for f, real in _walk(str(p), os.path.realpath(p))]
         elif p.exists() or p.is_symlink():
-            candidates = [p]   # files, and broken or looping symlinks (reported when read)
+            candidates = [(p, None)]   # files, and broken or looping symlinks (reported when read)
         else:
             missing.append(p)
             continue
-        for f in candidates:
-            key = _identity(f)
+        for f, key in candidates:
+            key = key or _identity(f)
             if key not in seen:
                 seen.add(key)
                 found.append(f)
     return found, missing
+
+
+def _walk(top: str, real_top: str) -> Iterator[tuple[str, str]]:
+    """(path, resolved path) of every document file under `top` in sorted order, a
+    directory's own files before its subdirectories (as os.walk). Symlinked
+    directories are not entered. The resolved path of a file that is not a symlink is
+    its name under the directory's resolved path, which saves resolving every file
+    (a system call per path component); for a symlink it is "" (resolved by the caller)."""
+    try:
+        with os.scandir(top) as it:
+            entries = sorted(it, key=lambda e: e.name)
+    except OSError:
+        return
+    subdirs = []
+    for e in entries:
+        if e.name.startswith("."):
+            continue
+        try:
+            is_dir = e.is_dir()   # follows a symlink, like os.walk: a linked directory is not a file
+        except OSError:
+            is_dir = False
+        if is_dir:
+            if e.name not in SKIP_DIRS and not e.is_symlink():
+                subdirs.append(e.name)
+        elif os.path.splitext(e.name)[1].lower() in DOCUMENT_SUFFIXES and not e.name.endswith(".clean.txt"):
+            yield e.path, "" if e.is_symlink() else os.path.join(real_top, e.name)
+    for name in subdirs:
+        yield from _walk(os.path.join(top, name), os.path.join(real_top, name))
 
 
 def _identity(f: Path) -> Path:
@@ -133,14 +170,8 @@ def _identity(f: Path) -> Path:
         return f.absolute()
 
 
-def _hash(path: Path) -> Optional[str]:
-    try:
-        return file_sha256(path) if path.is_file() else None
-    except OSError:
-        return None  # unreadable: the worker turns it into an error record
-
-
-def make_executor(config: BatchConfig, options: Options):
+def make_executor(config: BatchConfig, options: "Options"):
+    from .executors import DaskExecutor, LocalExecutor
     if config.executor == "dask":
         if not config.scheduler:
             raise ValueError("--executor dask needs --scheduler tcp://HOST:PORT")
@@ -151,86 +182,123 @@ def make_executor(config: BatchConfig, options: Options):
                          max_memory_mb=config.max_memory_mb, options=options)
 
 
-def run(paths: Iterable[Path | str], out_dir: Path | str, options: Options = Options(),
+def run(paths: Iterable[Path | str], out_dir: Path | str, options: Optional["Options"] = None,
         config: BatchConfig = BatchConfig(), progress: Optional[Progress] = None,
         on_traceback: Optional[Callable[[str, str], None]] = None) -> Summary:
     """Process documents into `out_dir`. Returns the summary; the records are in the outputs."""
     t0 = time.perf_counter()
+    if options is None:
+        from .process import Options
+        options = Options()
     out_dir = Path(out_dir)
     progress = progress or Progress()
     files, missing = discover(paths)
     summary = Summary()
-
-    # 1. identity of every file; byte-identical files collapse onto the first path
     fp = fingerprint(options)
-    order: list[tuple[Optional[str], str]] = []          # (cache key or None, path) in output order
-    by_key: dict[str, list[str]] = {}
-    sha_of: dict[str, str] = {}
-    unreadable: list[str] = []
-    for f in files:
-        digest = _hash(f)
-        if digest is None:
-            unreadable.append(str(f))
-            order.append((None, str(f)))
-            continue
-        key = cache_key(digest, fp)
-        if key in by_key:
-            by_key[key].append(str(f))
-            summary.duplicates += 1
-        else:
-            by_key[key] = [str(f)]
-            sha_of[key] = digest
-            order.append((key, str(f)))
-
     state = State(out_dir)
     try:
-        # 2. cache
-        hits = {} if config.force else state.get_many(list(by_key))
-        if config.retry_errors:
-            hits = {k: e for k, e in hits.items() if not e.failed}
-        tasks = [Task(path=paths_[0], sha256=sha_of[k], key=k, options=options)
-                 for k, paths_ in by_key.items() if k not in hits]
-        summary.cached = len(by_key) - sum(1 for t in tasks if t.key)
-        progress.start(len(tasks), summary.cached)
+        # 1. identity of every file; byte-identical files collapse onto the first path
+        order: list[tuple[Optional[str], str]] = []      # (cache key or None, path) in output order
+        by_key: dict[str, list[str]] = {}
+        sha_of: dict[str, str] = {}
+        for f, digest in zip(files, state.digests(files, rehash=config.force or config.rehash)):
+            key = cache_key(digest, fp) if digest else None
+            if key in by_key:
+                by_key[key].append(str(f))
+                summary.duplicates += 1
+                continue
+            if key:
+                by_key[key], sha_of[key] = [str(f)], digest
+            order.append((key, str(f)))
 
-        # 3. process, committing each document as it finishes
-        # files that cannot even be hashed fail at once in ingest; no worker needed
-        uncached: dict[str, str] = {p: process_path(p, options).to_json() for p in unreadable}
-        if tasks:
-            executor = make_executor(config, options)
-            for res in executor.map_unordered(_sized(tasks)):
-                if res.key:
-                    state.put(res.key, res.sha256 or "", fp, res.failed, res.record_json, res.seconds)
-                else:
-                    uncached[res.path] = res.record_json
-                summary.processed += 1
-                summary.processed_pages += res.pages
-                summary.processed_ocr_pages += res.ocr_pages
-                summary.peak_rss_mb = max(summary.peak_rss_mb, res.peak_rss_mb)
-                if res.traceback and on_traceback:
-                    on_traceback(res.path, res.traceback)
-                progress.advance(res)
-            summary.workers_started = executor.started_workers
-            summary.peak_rss_mb = max([summary.peak_rss_mb] + executor.warmup_rss_mb)
+        # 2. cache
+        briefs = {} if config.force else state.briefs(list(by_key))
+        if config.retry_errors:
+            briefs = {k: b for k, b in briefs.items() if not b.failed}
+        todo = [k for k in by_key if k not in briefs]
+        summary.cached = len(by_key) - len(todo)
+        progress.start(len(todo), summary.cached)
+
+        # 3. process, committing each document as it finishes; files that cannot even
+        # be hashed fail at once in ingest (no worker needed)
+        uncached: dict[str, str] = {}
+        for key, path in order:
+            if key is None:
+                uncached[path] = _record_here(path, options, briefs)
+        if todo:
+            _process(todo, by_key, sha_of, fp, options, config, state, summary, briefs, uncached,
+                     progress, on_traceback)
 
         # 4. outputs, from the state database
-        # the set of (record, paths) in the outputs; the same set given in another order
-        # (a directory instead of a file list) needs no new export
-        signature = hashlib.sha256(json.dumps(sorted(
-            [[k or "", p, by_key.get(k or "", [])] for k, p in order] + [["", str(m), []] for m in missing]
-        )).encode()).hexdigest()
-        up_to_date = (not tasks and state.meta("export_signature") == signature
-                      and (out_dir / "records.jsonl").exists() and (out_dir / "remiss.sqlite").exists())
-        for rec in _records(state, order, by_key, uncached, missing):
-            summary.add_record(rec)
-        if not up_to_date and summary.documents:
-            store.write_all(_RecordList(state, order, by_key, uncached, missing), out_dir)
-            state.set_meta("export_signature", signature)
-            summary.exported = True
+        for key, path in order:
+            summary.add(by_key[key][0] if key else path, briefs[key or path])
+        for m in missing:
+            rec = _missing_record(m)
+            briefs[str(m)] = brief_of_record(rec)
+            summary.add(rec.source.path, briefs[str(m)])
+        _export(state, out_dir, order, by_key, uncached, missing, fresh=bool(todo), summary=summary)
     finally:
         state.close()
     summary.seconds = time.perf_counter() - t0
     return summary
+
+
+def _record_here(path: str, options: "Options", briefs: dict[str, Brief]) -> str:
+    """The (error) record of a file that cannot be read, made in this process."""
+    from .process import process_path
+    rec = process_path(path, options)
+    briefs[path] = brief_of_record(rec)
+    return rec.to_json()
+
+
+def _missing_record(path: Path) -> "Record":
+    from .process import error_record
+    return error_record(path, "ingest", f"{path}: no such file or directory")
+
+
+def _process(todo, by_key, sha_of, fp, options, config, state, summary, briefs, uncached, progress,
+             on_traceback) -> None:
+    """Run the documents of `todo` on the executor; commit each result as it arrives."""
+    from .executors import Task
+    tasks = [Task(path=by_key[k][0], sha256=sha_of[k], key=k, options=options) for k in todo]
+    executor = make_executor(config, options)
+    for res in executor.map_unordered(_sized(tasks)):
+        brief = Brief(res.failed, res.pages, res.ocr_pages, [tuple(e) for e in res.errors])
+        if res.key:
+            state.put(res.key, res.sha256 or "", fp, res.record_json, res.seconds, brief)
+            briefs[res.key] = brief
+        else:
+            uncached[res.path] = res.record_json
+            briefs[res.path] = brief
+        summary.processed += 1
+        summary.processed_pages += res.pages
+        summary.processed_ocr_pages += res.ocr_pages
+        summary.peak_rss_mb = max(summary.peak_rss_mb, res.peak_rss_mb)
+        if res.traceback and on_traceback:
+            on_traceback(res.path, res.traceback)
+        progress.advance(res)
+    summary.workers_started = executor.started_workers
+    summary.peak_rss_mb = max([summary.peak_rss_mb] + executor.warmup_rss_mb)
+
+
+def _export(state: State, out_dir: Path, order, by_key, uncached, missing, fresh: bool, summary: Summary) -> None:
+    """Write the outputs unless the last export had the same records and paths and all
+    its files are still there. The signature is cleared first, so an export cut short
+    by a crash is never taken for a finished one."""
+    from . import store
+    # the set of (record, paths) in the outputs; the same set given in another order
+    # (a directory instead of a file list) needs no new export
+    signature = hashlib.sha256(json.dumps(sorted(
+        [[k or "", p, by_key.get(k or "", [])] for k, p in order] + [["", str(m), []] for m in missing]
+    )).encode()).hexdigest()
+    if not summary.documents:
+        return
+    if not fresh and state.meta("export_signature") == signature and store.outputs_exist(out_dir):
+        return
+    state.set_meta("export_signature", "")
+    store.write_all(_RecordList(state, order, by_key, uncached, missing), out_dir)
+    state.set_meta("export_signature", signature)
+    summary.exported = True
 
 
 def _sized(tasks: list[Task]) -> Iterator[Task]:
@@ -243,9 +311,11 @@ def _sized(tasks: list[Task]) -> Iterator[Task]:
     yield from sorted(tasks, key=size, reverse=True)
 
 
-def _records(state: State, order, by_key, uncached, missing) -> Iterator[Record]:
+def _records(state: State, order, by_key, uncached, missing) -> Iterator["Record"]:
     """The batch's records in input order, read back from the state database, with the
     paths of this run (a cached record may have been made under another name)."""
+    from .process import error_record
+    from .record import Record
     for key, path in order:
         if key is None:
             raw = uncached.get(path)
@@ -261,7 +331,7 @@ def _records(state: State, order, by_key, uncached, missing) -> Iterator[Record]
             rec.source.aliases = names[1:]
         yield rec
     for p in missing:
-        yield error_record(p, "ingest", f"{p}: no such file or directory")
+        yield _missing_record(p)
 
 
 class _RecordList:
@@ -271,7 +341,7 @@ class _RecordList:
     def __init__(self, *args):
         self.args = args
 
-    def __iter__(self) -> Iterator[Record]:
+    def __iter__(self) -> Iterator["Record"]:
         return _records(*self.args)
 
     def __len__(self) -> int:

@@ -3,7 +3,21 @@
 The state lives in `OUT/.remiss-state.sqlite`. Each finished document is committed in
 its own transaction (WAL mode), so `kill -9` at any moment loses at most the documents
 that were still being processed, never a half-written one; the next run finds the rest
-in the cache and processes only what is missing.
+in the cache and processes only what is missing. Beside each record the cache keeps the
+few numbers the run summary needs (pages, OCR pages, errors), so a warm run reports
+without parsing any record.
+
+The sha256 of a file is the cache key, but a warm run does not read every file again:
+the `files` table maps a path to the sha256 found last time together with the file's
+stat signature (device, inode, size, mtime and ctime in nanoseconds). When the
+signature is unchanged the file's bytes are taken to be unchanged. ctime is set by the
+kernel on every write, rename or chmod and cannot be set back by a program (unlike
+mtime, `touch -d`), so an edit that keeps the size and forges the mtime is still seen.
+A file changed within `RACY_SECONDS` of being hashed is not remembered (the next run
+hashes it again), since a second write in the same clock tick could leave the
+signature as it was. What stays trusted: a file system that does not update ctime
+(some FUSE or network mounts) or a system clock set back; `remiss run --rehash` hashes
+every file again.
 
 A cache key is the document's sha256 plus a *fingerprint* of everything that decides
 its record: the pipeline version, a digest of the pipeline's source files, the model
@@ -16,6 +30,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import stat
 import subprocess
 import time
 from dataclasses import asdict, dataclass
@@ -26,6 +41,7 @@ from typing import Iterable, Iterator, Optional
 from . import __version__
 
 STATE_NAME = ".remiss-state.sqlite"
+RACY_SECONDS = 2.0   # files changed this recently before hashing are hashed again next time
 PACKAGE_DIR = Path(__file__).resolve().parent
 MODELS_DIR = PACKAGE_DIR.parent / "models"
 
@@ -37,10 +53,20 @@ CREATE TABLE IF NOT EXISTS cache (
     failed INTEGER NOT NULL,       -- 1 if the record has errors
     record TEXT NOT NULL,          -- Record JSON
     seconds REAL,
-    created REAL
+    created REAL,
+    pages INTEGER,                 -- source.pages  } what the run summary needs, so a
+    ocr_pages INTEGER,             -- len(source.ocr_pages) } warm run parses no record
+    errors TEXT                    -- JSON [[stage, message], ...]
+);
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT PRIMARY KEY,         -- absolute path as given (symlinks not resolved)
+    stat TEXT NOT NULL,            -- "dev:inode:size:mtime_ns:ctime_ns" when hashed
+    sha256 TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT);
 """
+# columns added after the first release; older state databases get them (NULL: read from the record)
+_ADDED_COLUMNS = {"pages": "INTEGER", "ocr_pages": "INTEGER", "errors": "TEXT"}
 
 
 def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
@@ -99,13 +125,25 @@ def cache_key(sha256: str, fp: str) -> str:
     return hashlib.sha256(f"{sha256}:{fp}".encode()).hexdigest()
 
 
+def stat_signature(st: os.stat_result) -> str:
+    return f"{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}"
+
+
 @dataclass
-class Entry:
-    key: str
-    sha256: str
+class Brief:
+    """What the run summary needs of a cached record."""
     failed: bool
-    record: str      # JSON
-    seconds: float
+    pages: int
+    ocr_pages: int
+    errors: list[tuple[str, str]]    # (stage, message)
+
+
+def brief_of(record_json: str) -> Brief:
+    """The Brief of a record's JSON (for rows written before the columns existed)."""
+    rec = json.loads(record_json)
+    src = rec.get("source") or {}
+    errors = [(e.get("stage", ""), e.get("message", "")) for e in rec.get("errors") or []]
+    return Brief(bool(errors), src.get("pages") or 0, len(src.get("ocr_pages") or []), errors)
 
 
 class State:
@@ -119,27 +157,73 @@ class State:
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=NORMAL")  # durable per commit in WAL on process crash
         self.conn.executescript(_SCHEMA)
+        have = {row[1] for row in self.conn.execute("PRAGMA table_info(cache)")}
+        for name, typ in _ADDED_COLUMNS.items():
+            if name not in have:
+                self.conn.execute(f"ALTER TABLE cache ADD COLUMN {name} {typ}")
 
-    def get(self, key: str) -> Optional[Entry]:
-        row = self.conn.execute("SELECT key, sha256, failed, record, seconds FROM cache WHERE key = ?",
-                                (key,)).fetchone()
-        return Entry(row[0], row[1], bool(row[2]), row[3], row[4] or 0.0) if row else None
-
-    def get_many(self, keys: list[str]) -> dict[str, Entry]:
-        found: dict[str, Entry] = {}
+    def _chunked(self, sql: str, keys: list[str]) -> Iterator[tuple]:
+        """Rows of `sql` (with one IN list) for every key, 500 at a time."""
         for i in range(0, len(keys), 500):
             chunk = keys[i:i + 500]
-            q = f"SELECT key, sha256, failed, record, seconds FROM cache WHERE key IN ({','.join('?' * len(chunk))})"
-            for row in self.conn.execute(q, chunk):
-                found[row[0]] = Entry(row[0], row[1], bool(row[2]), row[3], row[4] or 0.0)
+            yield from self.conn.execute(sql.format(",".join("?" * len(chunk))), chunk)
+
+    def briefs(self, keys: list[str]) -> dict[str, Brief]:
+        """The cached documents among `keys`, with what the summary needs of each."""
+        found: dict[str, Brief] = {}
+        sql = "SELECT key, failed, pages, ocr_pages, errors FROM cache WHERE key IN ({})"
+        for key, failed, pages, ocr, errors in self._chunked(sql, keys):
+            if pages is None or errors is None:   # a row from before these columns
+                found[key] = brief_of(next(self.records([key])))
+            else:
+                found[key] = Brief(bool(failed), pages, ocr or 0, [tuple(e) for e in json.loads(errors)])
         return found
 
-    def put(self, key: str, sha256: str, fp: str, failed: bool, record_json: str, seconds: float) -> None:
+    def put(self, key: str, sha256: str, fp: str, record_json: str, seconds: float, brief: Brief) -> None:
         """Commit one document (its own transaction)."""
         with self.conn:
             self.conn.execute("BEGIN IMMEDIATE")
-            self.conn.execute("INSERT OR REPLACE INTO cache VALUES (?, ?, ?, ?, ?, ?, ?)",
-                              (key, sha256, fp, int(failed), record_json, seconds, time.time()))
+            self.conn.execute("INSERT OR REPLACE INTO cache (key, sha256, fingerprint, failed, record, seconds, "
+                              "created, pages, ocr_pages, errors) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                              (key, sha256, fp, int(brief.failed), record_json, seconds, time.time(),
+                               brief.pages, brief.ocr_pages, json.dumps(brief.errors, ensure_ascii=False)))
+
+    def digests(self, paths: list[Path], rehash: bool = False) -> list[Optional[str]]:
+        """sha256 of each file (None: not a readable regular file), read from the `files`
+        table when the file's stat signature is the one recorded with it (see above)."""
+        absolute = [os.path.abspath(p) for p in paths]
+        known = {} if rehash else {p: (sig, sha) for p, sig, sha in
+                                   self._chunked("SELECT path, stat, sha256 FROM files WHERE path IN ({})", absolute)}
+        out: list[Optional[str]] = []
+        learnt = []
+        for path, absolute_path in zip(paths, absolute):
+            try:
+                st = os.stat(path)
+            except OSError:
+                out.append(None)   # broken link, loop, no permission: the worker reports it
+                continue
+            if not stat.S_ISREG(st.st_mode):
+                out.append(None)
+                continue
+            sig = stat_signature(st)
+            hit = known.get(absolute_path)
+            if hit and hit[0] == sig:
+                out.append(hit[1])
+                continue
+            now = time.time_ns()
+            try:
+                digest = file_sha256(path)
+            except OSError:
+                out.append(None)
+                continue
+            out.append(digest)
+            if now - max(st.st_mtime_ns, st.st_ctime_ns) > RACY_SECONDS * 1e9:
+                learnt.append((absolute_path, sig, digest))
+        if learnt:
+            with self.conn:
+                self.conn.execute("BEGIN IMMEDIATE")
+                self.conn.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?)", learnt)
+        return out
 
     def records(self, keys: Iterable[str]) -> Iterator[str]:
         for k in keys:

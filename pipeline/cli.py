@@ -29,13 +29,15 @@ def main() -> None:
 @click.option("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (with --executor dask).")
 @click.option("--force", is_flag=True, help="Process every document again, ignoring the cache.")
 @click.option("--retry-errors", is_flag=True, help="Process again the documents that failed last time.")
+@click.option("--rehash", is_flag=True,
+              help="Read every file to check its sha256, instead of trusting an unchanged size, mtime, ctime and inode.")
 @click.option("--timeout", type=float, default=300.0, show_default=True, help="Seconds allowed per document (0: none).")
 @click.option("--max-memory", type=int, default=2048, show_default=True,
               help="Address-space limit per local worker in MB (0: none).")
 @click.option("--max-tasks-per-worker", type=click.IntRange(min=1), default=200, show_default=True,
               help="Replace a worker process after this many documents.")
 @click.option("--verbose", "-v", is_flag=True, help="Show tracebacks for failed documents.")
-def run(paths, out_dir, taxonomy, no_repair, workers, executor, scheduler, force, retry_errors, timeout,
+def run(paths, out_dir, taxonomy, no_repair, workers, executor, scheduler, force, retry_errors, rehash, timeout,
         max_memory, max_tasks_per_worker, verbose):
     """Process documents (.txt, .pdf, images; directories recursively) into OUT.
 
@@ -52,7 +54,7 @@ def run(paths, out_dir, taxonomy, no_repair, workers, executor, scheduler, force
     opts = Options(repair=not no_repair, taxonomy=taxonomy, verbose=verbose)
     config = BatchConfig(workers=workers, executor=executor, scheduler=scheduler, timeout=timeout or None,
                          max_memory_mb=max_memory or None, max_tasks_per_worker=max_tasks_per_worker,
-                         force=force, retry_errors=retry_errors)
+                         force=force, retry_errors=retry_errors, rehash=rehash)
     console = Console(stderr=True)
     live = LiveProgress(console) if console.is_terminal else None
 

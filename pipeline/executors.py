@@ -32,13 +32,19 @@ from contextlib import redirect_stderr
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 from pathlib import Path
-from typing import Iterable, Iterator, Optional
+from typing import TYPE_CHECKING, Iterable, Iterator, Optional
 
-from .process import Options
+if TYPE_CHECKING:
+    from .process import Options
 
 # one thread per worker for Tesseract/BLAS: parallelism comes from the workers
 THREAD_ENV = {"OMP_THREAD_LIMIT": "1", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 KILL_GRACE = 15.0  # seconds past the soft timeout before a worker is killed
+
+
+def _default_options() -> "Options":
+    from .process import Options
+    return Options()
 
 
 @dataclass
@@ -46,7 +52,7 @@ class Task:
     path: str
     sha256: Optional[str]
     key: Optional[str]
-    options: Options = field(default_factory=Options)
+    options: "Options" = field(default_factory=_default_options)
     timeout: Optional[float] = None
 
 
@@ -63,6 +69,7 @@ class Result:
     peak_rss_mb: float = 0.0
     worker: str = ""
     traceback: str = ""
+    errors: list = field(default_factory=list)   # [(stage, message)] of the record, for the summary
 
 
 class DocumentTimeout(Exception):
@@ -103,9 +110,10 @@ Bakgrund
 """
 
 
-def warm_up(options: Options = Options()) -> None:
+def warm_up(options: Optional["Options"] = None) -> None:
     """Load every lazily loaded stage once by processing a tiny in-memory document."""
     from . import ingest, process
+    options = options or process.Options()
     for mod in ("nlp", "lexicon", "pdf", "ocr", "repair", "match"):
         process._optional(mod)
     try:
@@ -178,7 +186,8 @@ def process_one(task: Task, limit_mb: Optional[int] = None) -> Result:
     return Result(path=task.path, sha256=task.sha256, key=task.key, record_json=rec.to_json(),
                   failed=bool(rec.errors), seconds=time.perf_counter() - t0, pages=rec.source.pages,
                   ocr_pages=len(rec.source.ocr_pages), peak_rss_mb=_peak_rss_mb(),
-                  worker=f"{os.uname().nodename}:{os.getpid()}", traceback=buf.getvalue())
+                  worker=f"{os.uname().nodename}:{os.getpid()}", traceback=buf.getvalue(),
+                  errors=[(e.stage, e.message) for e in rec.errors])
 
 
 class _nullcontext:
@@ -212,12 +221,12 @@ def failure_result(task: Task, stage: str, message: str, seconds: float = 0.0, w
     """An error Result made in the parent (worker killed, timed out, lost)."""
     rec = _error_record(task, stage, message)
     return Result(path=task.path, sha256=task.sha256, key=task.key, record_json=rec.to_json(), failed=True,
-                  seconds=seconds, worker=worker)
+                  seconds=seconds, worker=worker, errors=[(e.stage, e.message) for e in rec.errors])
 
 
 # ---------------------------------------------------------------- local pool
 
-def _worker_main(conn, options: Options, limit_mb: Optional[int]) -> None:
+def _worker_main(conn, options: "Options", limit_mb: Optional[int]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
     os.environ.update(THREAD_ENV)
     if limit_mb:
@@ -258,7 +267,7 @@ class LocalExecutor:
     """A pool of worker processes; `map_unordered` yields Results as documents finish."""
 
     def __init__(self, workers: Optional[int] = None, max_tasks: int = 200, timeout: Optional[float] = 300,
-                 max_memory_mb: Optional[int] = 2048, options: Options = Options(), preload: bool = True):
+                 max_memory_mb: Optional[int] = 2048, options: Optional["Options"] = None, preload: bool = True):
         self.workers = max(1, workers or os.cpu_count() or 1)
         self.max_tasks = max(1, max_tasks)
         self.timeout = timeout
@@ -404,7 +413,7 @@ class DaskExecutor:
     """Runs `process_one` on a dask.distributed cluster (shared filesystem assumed:
     the workers open the documents by path)."""
 
-    def __init__(self, scheduler: str, timeout: Optional[float] = 300, options: Options = Options(),
+    def __init__(self, scheduler: str, timeout: Optional[float] = 300, options: Optional["Options"] = None,
                  in_flight: Optional[int] = None):
         self.scheduler = scheduler
         self.timeout = timeout

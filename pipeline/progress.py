@@ -6,7 +6,7 @@ terminal; logs and CI get the plain summary table at the end.
 from __future__ import annotations
 
 import time
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress as RichProgress, ProgressColumn, \
@@ -15,7 +15,9 @@ from rich.table import Table
 from rich.text import Text
 
 from .batch import Progress, Summary
-from .executors import Result
+
+if TYPE_CHECKING:
+    from .executors import Result
 
 
 class _Rates(ProgressColumn):
@@ -50,7 +52,7 @@ class LiveProgress:
             self.rich.start()
             self.task = self.rich.add_task("documents", total=to_process)
 
-    def _advance(self, res: Result) -> None:
+    def _advance(self, res: "Result") -> None:
         self.docs += 1
         self.pages += res.pages
         self.ocr += res.ocr_pages

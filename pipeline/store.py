@@ -8,6 +8,9 @@ feed pandas (Parquet/CSV) and SQLite, so the three outputs always agree.
 Every file is written to a temporary name in the same directory and renamed into
 place (`atomic_path`), so a crash never leaves a half-written output, and a re-run
 replaces rather than appends.
+
+pandas, sqlite_utils and the record model are imported by the functions that use them,
+so a warm batch run that finds its outputs up to date (`outputs_exist`) never loads them.
 """
 from __future__ import annotations
 
@@ -17,13 +20,10 @@ import os
 import sqlite3
 import tempfile
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
-import pandas as pd
-import sqlite_utils
-
-from .record import Record
-from . import search
+if TYPE_CHECKING:
+    from .record import Record
 
 TABLES = ["documents", "sections", "decisions", "focus_areas", "goals", "signatories",
           "dates", "attachments", "repairs", "errors"]
@@ -45,12 +45,23 @@ def atomic_path(target: Path) -> Iterator[Path]:
             tmp_path.unlink()
 
 
-def _first_page(rec: Record, path: str):
+def _first_page(rec: "Record", path: str):
     ev = rec.provenance.get(path)
     return ev[0].page if ev else None
 
 
-def flatten(rec: Record) -> dict[str, list[dict]]:
+def output_files(out_dir: Path) -> list[Path]:
+    """Every file `write_all` writes."""
+    out_dir = Path(out_dir)
+    return [out_dir / "records.jsonl", out_dir / "remiss.sqlite",
+            *(out_dir / "parquet" / f"{t}.parquet" for t in TABLES), *(out_dir / "csv" / f"{t}.csv" for t in TABLES)]
+
+
+def outputs_exist(out_dir: Path) -> bool:
+    return all(p.is_file() for p in output_files(out_dir))
+
+
+def flatten(rec: "Record") -> dict[str, list[dict]]:
     """One record -> rows per table."""
     d = rec.doc_id
     co = rec.case_officer
@@ -108,7 +119,7 @@ def flatten(rec: Record) -> dict[str, list[dict]]:
     return rows
 
 
-def collect(records: Iterable[Record]) -> dict[str, list[dict]]:
+def collect(records: Iterable["Record"]) -> dict[str, list[dict]]:
     tables: dict[str, list[dict]] = {t: [] for t in TABLES}
     for rec in records:
         for t, rows in flatten(rec).items():
@@ -116,7 +127,7 @@ def collect(records: Iterable[Record]) -> dict[str, list[dict]]:
     return tables
 
 
-def write_jsonl(records: Iterable[Record], target: Path) -> int:
+def write_jsonl(records: Iterable["Record"], target: Path) -> int:
     n = 0
     with atomic_path(target) as tmp, open(tmp, "w", encoding="utf-8") as f:
         for rec in records:
@@ -125,13 +136,15 @@ def write_jsonl(records: Iterable[Record], target: Path) -> int:
     return n
 
 
-def read_jsonl(path: Path) -> list[Record]:
+def read_jsonl(path: Path) -> list["Record"]:
+    from .record import Record
     with open(path, encoding="utf-8") as f:
         return [Record.model_validate_json(line) for line in f if line.strip()]
 
 
 def write_tables(tables: dict[str, list[dict]], out_dir: Path) -> None:
     """Parquet and CSV, one file per table, under out_dir/parquet and out_dir/csv."""
+    import pandas as pd
     for name, rows in tables.items():
         df = pd.DataFrame(rows, columns=_columns(name, rows))
         with atomic_path(out_dir / "parquet" / f"{name}.parquet") as tmp:
@@ -143,12 +156,16 @@ def write_tables(tables: dict[str, list[dict]], out_dir: Path) -> None:
 def _columns(name: str, rows: list[dict]) -> list[str]:
     if rows:
         return list(rows[0].keys())
+    from .record import Record
     empty = flatten(Record.model_validate({"doc_id": "", "source": {"path": "", "sha256": "", "format": "txt"}}))
     return list(empty["documents"][0].keys()) if name == "documents" else ["doc_id", "idx"]
 
 
 def write_sqlite(tables: dict[str, list[dict]], target: Path) -> None:
     """A fresh database (built aside, renamed into place) with foreign keys to documents."""
+    import sqlite_utils
+
+    from . import search
     with atomic_path(target) as tmp:
         tmp.unlink()
         db = sqlite_utils.Database(tmp)
@@ -166,7 +183,7 @@ def write_sqlite(tables: dict[str, list[dict]], target: Path) -> None:
         db.conn.close()
 
 
-def write_all(records: list[Record], out_dir: Path) -> None:
+def write_all(records: list["Record"], out_dir: Path) -> None:
     out_dir = Path(out_dir)
     write_jsonl(records, out_dir / "records.jsonl")
     tables = collect(records)

@@ -3,6 +3,7 @@ timeouts, outputs that agree with one another, and the CLI's exit codes."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
 from pathlib import Path
@@ -197,3 +198,93 @@ def test_memory_guard_turns_a_runaway_document_into_an_error_record(tmp_path, pi
 
 
 MEMORY_LIMIT_MB = 1100   # a warm worker needs about 800 MB of address space; the 12 MB text needs far more
+
+
+def _count_hashing(monkeypatch) -> list[str]:
+    """Record every file the batch reads to hash."""
+    read: list[str] = []
+    real = cache.file_sha256
+
+    def counting(path, *a, **k):
+        read.append(Path(path).name)
+        return real(path, *a, **k)
+    monkeypatch.setattr(cache, "file_sha256", counting)
+    return read
+
+
+def test_warm_run_trusts_an_unchanged_stat_but_sees_a_same_size_edit_with_a_forged_mtime(
+        corpus, tmp_path, pinned, monkeypatch):
+    monkeypatch.setattr(cache, "RACY_SECONDS", 0.0)   # the files were written a moment ago
+    out = tmp_path / "out"
+    read = _count_hashing(monkeypatch)
+    run([corpus], out, Options(), BatchConfig(workers=1))
+    assert len(read) == len(SEEDS)
+    read.clear()
+    assert run([corpus], out, Options(), BatchConfig(workers=1)).processed == 0
+    assert read == []                                   # nothing read again
+    # same size, same mtime (set back), other bytes: ctime moved, so it is hashed and redone
+    f = corpus / SEEDS[2].name
+    st = f.stat()
+    data = f.read_bytes()
+    f.write_bytes(data.replace(b"a", b"e", 1))
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert f.stat().st_size == st.st_size and f.stat().st_mtime_ns == st.st_mtime_ns
+    s = run([corpus], out, Options(), BatchConfig(workers=1))
+    assert read == [f.name] and (s.processed, s.cached) == (1, len(SEEDS) - 1)
+    # --rehash reads every file again, and finds them unchanged
+    read.clear()
+    s = run([corpus], out, Options(), BatchConfig(workers=1, rehash=True))
+    assert len(read) == len(SEEDS) and s.processed == 0
+
+
+def test_a_file_changed_just_before_hashing_is_hashed_again(corpus, tmp_path, pinned, monkeypatch):
+    out = tmp_path / "out"
+    read = _count_hashing(monkeypatch)
+    run([corpus], out, Options(), BatchConfig(workers=1))
+    read.clear()
+    run([corpus], out, Options(), BatchConfig(workers=1))
+    assert len(read) == len(SEEDS)   # all written within RACY_SECONDS of the first hashing
+
+
+def test_warm_run_summary_matches_cold_and_missing_outputs_are_rebuilt(tmp_path, pinned):
+    d = tmp_path / "in"
+    d.mkdir()
+    shutil.copy(SEEDS[0], d / "ok.txt")
+    shutil.copy(SEEDS[0], d / "same bytes.txt")
+    (d / "bad.txt").write_bytes(bytes(range(256)) * 8)
+    out = tmp_path / "out"
+    cold = run([d, tmp_path / "nope.txt"], out, Options(), BatchConfig(workers=1))
+    warm = run([d, tmp_path / "nope.txt"], out, Options(), BatchConfig(workers=1))
+    fields = ("documents", "failed", "pages", "ocr_pages", "duplicates", "errors", "error_rows")
+    assert cold.failed == 2 and not warm.exported
+    assert [getattr(warm, f) for f in fields] == [getattr(cold, f) for f in fields]
+    # a state database from before the summary columns: read from the records instead
+    con = sqlite3.connect(out / cache.STATE_NAME)
+    con.execute("UPDATE cache SET pages = NULL, ocr_pages = NULL, errors = NULL")
+    con.commit()
+    con.close()
+    old = run([d, tmp_path / "nope.txt"], out, Options(), BatchConfig(workers=1))
+    assert [getattr(old, f) for f in fields] == [getattr(cold, f) for f in fields]
+    # an output file gone: everything is written again, the same bytes
+    before = (out / "records.jsonl").read_bytes()
+    (out / "parquet" / "goals.parquet").unlink()
+    again = run([d, tmp_path / "nope.txt"], out, Options(), BatchConfig(workers=1))
+    assert again.exported and again.processed == 0
+    assert (out / "parquet" / "goals.parquet").exists() and (out / "records.jsonl").read_bytes() == before
+
+
+def test_warm_cli_run_loads_neither_pandas_nor_the_workers(corpus, tmp_path):
+    """The warm path of `remiss run` (nothing changed) stays cheap to start."""
+    import subprocess
+    import sys
+    out = tmp_path / "out"
+    env = dict(os.environ, REMISS_PIPELINE_FINGERPRINT="warm-import-test")
+    cmd = [sys.executable, "-m", "pipeline", "run", str(corpus), "--out", str(out), "-j", "1"]
+    assert subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True).returncode == 0
+    probe = ("import sys, runpy; sys.argv = ['remiss'] + sys.argv[1:]\n"
+             "try:\n    runpy.run_module('pipeline', run_name='__main__')\n"
+             "except SystemExit as e:\n    code = e.code\n"
+             "heavy = sorted(m for m in ('pandas', 'pyarrow', 'sqlite_utils', 'spacy', 'pipeline.executors')"
+             " if m in sys.modules)\nprint('HEAVY', heavy, code)")
+    res = subprocess.run([sys.executable, "-c", probe, *cmd[3:]], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert "HEAVY [] 0" in res.stdout, res.stdout + res.stderr[-2000:]
