@@ -36,7 +36,6 @@ import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from statistics import median
 from typing import Optional
 
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # must be set before Tesseract starts
@@ -87,57 +86,82 @@ def assemble_lines(runs: list[list[Box]], page_width: float) -> str:
     return assemble_lines_boxed(runs, page_width)[0]
 
 
+def _median(xs: list) -> float:
+    """statistics.median of a list, the same arithmetic without its overhead."""
+    s = sorted(xs)
+    m = len(s) // 2
+    return s[m] if len(s) % 2 else (s[m - 1] + s[m]) / 2
+
+
+def _fragments(runs: list[list[Box]]) -> list[Box]:
+    """Each run's boxes in x order, cut where a gap is wider than 1.5 box heights (side-by-
+    side columns that OCR read as one line); a fragment's `parts` are its boxes."""
+    frags = []
+    for run in runs:
+        if len(run) == 1:  # a PDF text rectangle: one box, one fragment
+            b = run[0]
+            text = b.text.strip()
+            if text:
+                frags.append(Box(b.x0, b.top, b.x1, b.bottom, text, ref=b.top, parts=run))
+            continue
+        run = sorted((b for b in run if b.text.strip()), key=lambda b: b.x0)
+        if not run:
+            continue
+        h = _median([b.bottom - b.top for b in run])
+        piece = [run[0]]
+        for b in run[1:] + [None]:
+            if b is not None and b.x0 - piece[-1].x1 <= 1.5 * h:
+                piece.append(b)
+                continue
+            frags.append(Box(piece[0].x0, min(p.top for p in piece), piece[-1].x1,
+                             max(p.bottom for p in piece), " ".join(p.text.strip() for p in piece),
+                             ref=_median([p.top for p in piece]), parts=piece))
+            piece = [b]
+    return frags
+
+
 def assemble_lines_boxed(runs: list[list[Box]], page_width: float) -> tuple[str, list[tuple[int, int, Box]]]:
     """`runs`: groups of boxes that are known to share a line (a Tesseract line, a PDF
     text rectangle); groups whose vertical extents overlap are merged into one visual line.
     Far-apart groups on a line are separated by a tab; a line starting far right of the
     page's left margin gets a leading tab (an empty left column). Returns the text and,
     for every box, where its (stripped) text landed in it: (start, end, box), in order."""
-    frags = []
-    for run in runs:
-        run = sorted((b for b in run if b.text.strip()), key=lambda b: b.x0)
-        if not run:
-            continue
-        h = median(b.bottom - b.top for b in run)
-        piece = [run[0]]
-        for b in run[1:] + [None]:
-            if b is not None and b.x0 - piece[-1].x1 <= 1.5 * h:
-                piece.append(b)
-                continue
-            # a wide gap inside a run: side-by-side columns that OCR read as one line
-            frags.append(Box(piece[0].x0, min(p.top for p in piece), piece[-1].x1,
-                             max(p.bottom for p in piece), " ".join(p.text.strip() for p in piece),
-                             ref=median(p.top for p in piece), parts=piece))
-            piece = [b]
+    frags = _fragments(runs)
     if not frags:
         return "", []
     frags.sort(key=lambda f: (f.top + f.bottom) / 2)
     lines: list[list[Box]] = []
+    cur = None
     for f in frags:
-        cur = lines[-1] if lines else None
         if cur is not None:
             top, bottom = cur[0].top, cur[0].bottom  # the line's first fragment, not the union
-            overlap = min(bottom, f.bottom) - max(top, f.top)
-            if overlap > 0.5 * min(bottom - top, f.bottom - f.top):
+            if min(bottom, f.bottom) - max(top, f.top) > 0.5 * min(bottom - top, f.bottom - f.top):
                 cur.append(f)
                 continue
-        lines.append([f])
+        cur = [f]
+        lines.append(cur)
     left = min(f.x0 for f in frags)
-    heights = [max(b.bottom for b in l) - min(b.top for b in l) for l in lines]
-    h = median(heights)
+    heights = [l[0].bottom - l[0].top if len(l) == 1 else max(b.bottom for b in l) - min(b.top for b in l)
+               for l in lines]
+    h = _median(heights)
     # paragraph gaps are measured on the typical top of a line's words (accents and short
     # words move a line's extreme top), against the common line pitch (lower quartile)
-    tops = [median(b.ref for b in l) for l in lines]
+    tops = [l[0].ref if len(l) == 1 else _median([b.ref for b in l]) for l in lines]
     pitches = sorted(b - a for a, b in zip(tops, tops[1:]) if b > a)
     pitch = pitches[len(pitches) // 4] if pitches else 0
     texts, placed = [], []   # placed: per line, (offset in the line, word box)
+    tab_at = 0.25 * page_width
+    gap = 1.5 * h
     for line in lines:
-        line.sort(key=lambda b: b.x0)
-        text = "\t" if line[0].x0 - left > 0.25 * page_width else ""
+        if len(line) > 1:
+            line.sort(key=lambda b: b.x0)
+        text = "\t" if line[0].x0 - left > tab_at else ""
         words = []
-        for i, b in enumerate(line):
-            if i:
-                text += "\t" if b.x0 - line[i - 1].x1 > 1.5 * h else " "
+        prev = None
+        for b in line:
+            if prev is not None:
+                text += "\t" if b.x0 - prev.x1 > gap else " "
+            prev = b
             at = len(text)
             for p in b.parts:
                 words.append((at, p))
@@ -150,21 +174,23 @@ def assemble_lines_boxed(runs: list[list[Box]], page_width: float) -> tuple[str,
     boxes: list[tuple[int, int, Box]] = []
     pos = 0  # offset of out[-1] in the joined text
     for k, text in enumerate(texts):
-        # a larger font has a larger pitch of its own (titles wrapped over two lines)
-        own = 1.2 * (max(b.bottom for b in lines[k - 1]) - min(b.top for b in lines[k - 1])) if k else 0
-        if k and pitch and tops[k] - tops[k - 1] > 1.3 * max(pitch, own):
-            pos += len(out[-1]) + 1
-            out.append("")
-        elif k and _wrapped(lines[k - 1], texts[k - 1], lines[k], text, right, h):
-            base = pos + len(out[-1]) + 1
-            out[-1] += " " + text  # the previous line was full: the word did not fit
-            boxes.extend((base + at, base + at + len(p.text.strip()), p) for at, p in placed[k])
-            continue
-        if out:
+        if k:
+            # a larger font has a larger pitch of its own (titles wrapped over two lines)
+            if pitch and tops[k] - tops[k - 1] > 1.3 * max(pitch, 1.2 * heights[k - 1]):
+                pos += len(out[-1]) + 1
+                out.append("")
+            elif _wrapped(lines[k - 1], texts[k - 1], lines[k], text, right, h):
+                base = pos + len(out[-1]) + 1
+                out[-1] += " " + text  # the previous line was full: the word did not fit
+                boxes.extend((base + at, base + at + len(p.text.strip()), p) for at, p in placed[k])
+                continue
             pos += len(out[-1]) + 1
         out.append(text)
         boxes.extend((pos + at, pos + at + len(p.text.strip()), p) for at, p in placed[k])
     return "\n".join(out), boxes
+
+
+_BULLET_START = re.compile(r"^\s*[•▪◦·\uf0b7]")
 
 
 def _wrapped(prev: list[Box], prev_text: str, line: list[Box], text: str, right: float, h: float) -> bool:
@@ -173,7 +199,7 @@ def _wrapped(prev: list[Box], prev_text: str, line: list[Box], text: str, right:
     joined."""
     if "\t" in prev_text or "\t" in text or prev_text.endswith("-") or not right:
         return False
-    if LIST_ITEM_RX.match(text) or re.match(r"^\s*[•▪◦·\uf0b7]", text):
+    if LIST_ITEM_RX.match(text) or _BULLET_START.match(text):
         return False
     first = line[0]
     word = text.split()[0]
