@@ -61,6 +61,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Optional
 
+from ..rxgate import gated
+
 MONTHS = {"januari": 1, "februari": 2, "mars": 3, "april": 4, "maj": 5, "juni": 6, "juli": 7,
           "augusti": 8, "september": 9, "oktober": 10, "november": 11, "december": 12}
 MONTH_ABBR = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9,
@@ -93,29 +95,29 @@ FROM_CUES = (r"från och med|fr\.\s?o\.\s?m\.?|fr o m|(?:gäller|gälla|giltighe
              r"träder i kraft|börjar gälla")
 TO_CUES = r"till och med|t\.\s?o\.\s?m\.?|t o m|(?:gäller|giltig|gälla) till|löper ut|löpte ut|upphör\w*|går ut"
 _CUE_RX = re.compile(rf"(?P<deadline>{DEADLINE_CUES})|(?P<valid_from>{FROM_CUES})|(?P<valid_to>{TO_CUES})", re.I)
-MEETING_RX = re.compile(r"sammanträd\w*|sammanträtt|samverkansgrupp\w*|diskuterat?s\b|\bmöte\w*|styrgrupp\w*|förvaltningsgrupp\w*|pensionärsråd\w*|"
-                        r"funktionshinderråd\w*|informeras|information\w* lämnas|behandla\w*|presenterat?s?\b|"
-                        r"föredra\w*", re.I)
+MEETING_RX = gated(re.compile(r"sammanträd\w*|sammanträtt|samverkansgrupp\w*|diskuterat?s\b|\bmöte\w*|styrgrupp\w*|förvaltningsgrupp\w*|pensionärsråd\w*|"
+                              r"funktionshinderråd\w*|informeras|information\w* lämnas|behandla\w*|presenterat?s?\b|"
+                              r"föredra\w*", re.I))
 EVENT_RX = re.compile(r"\b(?:ingick|ingicks|tecknade|tecknades|slöts|slöt|antogs|antog|beslutade|beslöt|beslutades|"
                       r"fattade|fattades|undertecknade|undertecknades|genomfördes|genomförde|inkom|inträffade|"
                       r"startade|startades|inleddes|infördes|reviderades|skickades|publicerades|"
                       r"bildades|bildade|bildats|genomfört|genomförts|remitterade|remitterades|föreslog|föreslogs|"
                       r"godkände|godkändes|lämnade|lämnades|tecknat|tecknats|antagits|beslöts)\b", re.I)
-REMISS_TIME_RX = re.compile(r"remisstid|svarstid", re.I)
-PROPOSAL_RX = re.compile(r"förslag|föreslå|remiss", re.I)
+REMISS_TIME_RX = gated(re.compile(r"remisstid|svarstid", re.I))
+PROPOSAL_RX = gated(re.compile(r"förslag|föreslå|remiss", re.I))
 # what has a period of validity: an agreement, a programme or plan, "the period"
 AGREEMENT_OR_VALIDITY_RX = re.compile(r"överenskommelse|avtal|gäll|giltig|program|\w*plan(?:en)?\b|strategi|"
                                       r"perioden", re.I)
-EARLIER_RX = re.compile(r"\b(?:tidigare|föregående|förra|gamla)\b", re.I)
-REMISS_RX = re.compile(r"remiss|svar|besvara|yttra", re.I)
+EARLIER_RX = gated(re.compile(r"\b(?:tidigare|föregående|förra|gamla)\b", re.I))
+REMISS_RX = gated(re.compile(r"remiss|svar|besvara|yttra", re.I))
 # the board's own agreement, as opposed to the proposal it answers on
-OWN_RX = re.compile(r"\b(?:lokala?|vår|våra|nämndens|förvaltningens|nuvarande|gällande|befintliga?)\b", re.I)
+OWN_RX = gated(re.compile(r"\b(?:lokala?|vår|våra|nämndens|förvaltningens|nuvarande|gällande|befintliga?)\b", re.I))
 # where a document is signed: the digital attestation table (when segmentation did not make
 # it a section) up to its last dated row, and a "Justerat 2015-11-19" line of a protocol
-ATTEST_INTRO_RX = re.compile(r"godkänts digitalt|attesterat av|signerats? (?:digitalt|elektroniskt)|"
-                             r"elektroniskt (?:signerad|undertecknad)", re.I)
-SIGNED_LINE_RX = re.compile(rf"^[ \t]*(?:justerat|justeras|justeringsdatum|justeringsdag|undertecknat|signerat)"
-                            rf"\b[^\n\d]{{0,20}}{_YEAR}-\d\d-\d\d[ \t]*$", re.I | re.M)
+ATTEST_INTRO_RX = gated(re.compile(r"godkänts digitalt|attesterat av|signerats? (?:digitalt|elektroniskt)|"
+                                   r"elektroniskt (?:signerad|undertecknad)", re.I))
+SIGNED_LINE_RX = gated(re.compile(rf"^[ \t]*(?:justerat|justeras|justeringsdatum|justeringsdag|undertecknat|signerat)"
+                                  rf"\b[^\n\d]{{0,20}}{_YEAR}-\d\d-\d\d[ \t]*$", re.I | re.M))
 _ISO_IN_LINE = re.compile(rf"{_YEAR}-\d\d-\d\d")
 _ABBREV_END = re.compile(r"(?:\bfr\.o\.m|\bt\.o\.m|\bbl\.a|\bt\.ex|\bdnr|\bca|\bs\.k|\bnr|\bjfr|\bo\.s\.v|(?<!\S)\d{1,2})$", re.I)
 PRECISION_RANK = {"day": 0, "month": 1, "year": 2}

@@ -40,6 +40,7 @@ import re
 from difflib import SequenceMatcher
 from typing import Optional
 
+from ..rxgate import gated
 from ..segment import fold
 
 # label -> regex over the decision text (active, passive and infinitive forms)
@@ -76,12 +77,12 @@ _ACTOR_RX = re.compile(r"^([A-ZÅÄÖ][\w\-–]*(?:\s+(?:och\s+)?[\w\-–]+){0,4
 _NUM_RX = re.compile(r"^\s*(\d{1,2})(?:[.)]\s*|\s+)(?=\S)")
 _SUB_RX = re.compile(r"^\s*(?:[-•–*▪]\s+|[a-z][.)]\s+|att\s)")
 # "(Kontoret föreslår att) (kommunstyrelsen föreslår) <board> beslutar/besluta (att|följande)(:)"
-_INTRO_RX = re.compile(r"^(?:.*?\bföreslår\s+att\s+)?(?:[\w\-– ]+?\s+föreslår\s+)?(?P<actor>[\w\-– ]+?)\s+"
-                       r"(?:beslutar|besluta|att besluta|fattar följande beslut)(?:\s+(?:att|följande))?\s*:?$", re.I)
+_INTRO_RX = gated(re.compile(r"^(?:.*?\bföreslår\s+att\s+)?(?:[\w\-– ]+?\s+föreslår\s+)?(?P<actor>[\w\-– ]+?)\s+"
+                             r"(?:beslutar|besluta|att besluta|fattar följande beslut)(?:\s+(?:att|följande))?\s*:?$", re.I))
 _ATT_RX = re.compile(r"^\s*att\s+(?=\S)")
 # the older list form flattened onto one line: an introduction and two or more "att" items
-_INLINE_ATT_RX = re.compile(r"^(?:.*?\bföreslår\s+att\s+)?(?:[\w\-– ]+?\s+föreslår\s+)?(?P<actor>[\w\-– ]+?)\s+"
-                            r"(?:beslutar|besluta)\s+att\s+(?P<first>\S)(?=.*[,;]\s+att\s)", re.I)
+_INLINE_ATT_RX = gated(re.compile(r"^(?:.*?\bföreslår\s+att\s+)?(?:[\w\-– ]+?\s+föreslår\s+)?(?P<actor>[\w\-– ]+?)\s+"
+                                  r"(?:beslutar|besluta)\s+att\s+(?P<first>\S)(?=.*[,;]\s+att\s)", re.I))
 # sentence ends, and a colon before a list's first number ("… besluta följande: 1. Kommunfullmäktige …")
 _SENT_SPLIT = re.compile(r"(?<=[.!?])\s+(?=(?:\d{1,2}[.)]?\s+)?[A-ZÅÄÖ])|(?<=:)\s+(?=1[.)]\s+\S)")
 
@@ -222,7 +223,7 @@ def _same(a: dict, b: dict) -> bool:
     return SequenceMatcher(None, fa, fb).ratio() >= 0.8
 
 
-_RESTATED = re.compile(r"\b(?:föreslår|förslår)\s+(?:därför\s+|att\s+)+(?=[A-ZÅÄÖa-zåäö])([^.]+\.?)")
+_RESTATED = gated(re.compile(r"\b(?:föreslår|förslår)\s+(?:därför\s+|att\s+)+(?=[A-ZÅÄÖa-zåäö])([^.]+\.?)"))
 
 
 def restated(text: str, sections, found: list[dict]) -> None:

@@ -39,6 +39,7 @@ from typing import Optional
 
 from rapidfuzz import fuzz
 
+from ..rxgate import gated
 from ..segment import fold, heading_kind, is_flattened
 from . import Context, Out, Span
 
@@ -61,11 +62,11 @@ def f1(s: str) -> str:
 
 
 # words that say "areas" (folded); "stadsdelsområde", "ansvarsområde" are not among them
-KW = re.compile(r"(?:fokus|samverkans|insats|mal|prioriterade |prioriterat |utvecklings)omrad\w*|"
-                r"prioriterade (?:utmaningar|fragor)|prioriteringar\w*|kategori\w*|"
-                r"foljande (?:\w+ )?inriktning\w*|inriktning\w*\s*:|"
-                r"\b(?:foljande|dessa|tva|tre|fyra|fem|sex|sju|atta) (?:\w+ )?omrad(?:e|en|ena)\b")
-GOAL_KW = re.compile(r"\bmal(?:en|et)?\b|matbara|delmal")
+KW = gated(re.compile(r"(?:fokus|samverkans|insats|mal|prioriterade |prioriterat |utvecklings)omrad\w*|"
+                      r"prioriterade (?:utmaningar|fragor)|prioriteringar\w*|kategori\w*|"
+                      r"foljande (?:\w+ )?inriktning\w*|inriktning\w*\s*:|"
+                      r"\b(?:foljande|dessa|tva|tre|fyra|fem|sex|sju|atta) (?:\w+ )?omrad(?:e|en|ena)\b"))
+GOAL_KW = gated(re.compile(r"\bmal(?:en|et)?\b|matbara|delmal"))
 BULLET = re.compile(r"^[ \t]*(?:[-•–*▪◦·]|o(?=[ \t]+[A-ZÅÄÖ]))[ \t]+")   # "o " is Word's bullet exported as text
 # "1." "1)" "1 Text" and decimal sub-numbers "2.1 Text" (numbered by their last part)
 NUMBER = re.compile(r"^[ \t]*(?:\d{1,2}\.(?=\d))?(\d{1,2})(?:[.)]|(?=[ \t]+[A-ZÅÄÖ]))[ \t]+")

@@ -15,6 +15,7 @@ import re
 from collections import Counter
 from typing import Optional
 
+from ..rxgate import gated
 from . import Context, Out
 
 W = r"[A-ZÅÄÖa-zåäöéü]"
@@ -27,17 +28,17 @@ BOARD = (rf"(?:[A-ZÅÄÖ]{W}*(?:-[A-ZÅÄÖ]?{W}+)*(?:\s+[a-zåäö]{W}*s(?=\s+
 ISO_DATE = r"(?:19|20)\d\d-[01]\d-[0-3]\d"
 PHONE = r"\+?\d[\d \-–]{5,}\d"
 
-HANDLAGGARE_RX = re.compile(
-    r"Handläggare\s*:?\s+(?P<name>[A-ZÅÄÖ][^\n\d:,\t]*?)\s*(?:[\n,\t]|(?=Telefon|Tel\.?|Tfn|Till\b|E-post|$))")
+HANDLAGGARE_RX = gated(re.compile(
+          r"Handläggare\s*:?\s+(?P<name>[A-ZÅÄÖ][^\n\d:,\t]*?)\s*(?:[\n,\t]|(?=Telefon|Tel\.?|Tfn|Till\b|E-post|$))"))
 PHONE_RX = re.compile(rf"(?:Telefon|Tel\.?|Tfn\.?)\s*:?\s*(?P<phone>{PHONE})", re.I)
 TILL_RX = re.compile(rf"(?:^|\s)Till\s*:?\s+(?P<body>{BOARD}(?:\s+{BOARD})?)(?:\s+(?P<date>{ISO_DATE}))?")
 YTTRANDE_TILL_RX = re.compile(rf"\b(?:Yttrande|Svar|Remissvar)\s+till\s+(?P<body>{BOARD})")
 DATE_LABEL_RX = re.compile(rf"(?:Datum\s*:?\s*)?(?P<date>{ISO_DATE})")
-REMISS_FROM_RX = re.compile(
-    rf"\b(?:[Rr]emiss(?:en|underlag|underlaget)?)\s+fr[aå]n\s+(?P<body>{BOARD})"
-    rf"|(?P<body2>{BOARD})\s+har\s+(?:remitterat|skickat\s+[^.]{{0,80}}?på\s+remiss"
-    rf"|(?:gett|givit|berett)\s+[^.]{{0,80}}?tillfälle\s+att\s+(?:yttra\s+sig|lämna\s+synpunkter)"
-    rf"|begärt\s+(?:ett\s+)?yttrande|bjudit\s+in\s+[^.]{{0,80}}?att\s+(?:yttra\s+sig|lämna\s+synpunkter))")
+REMISS_FROM_RX = gated(re.compile(
+          rf"\b(?:[Rr]emiss(?:en|underlag|underlaget)?)\s+fr[aå]n\s+(?P<body>{BOARD})"
+          rf"|(?P<body2>{BOARD})\s+har\s+(?:remitterat|skickat\s+[^.]{{0,80}}?på\s+remiss"
+          rf"|(?:gett|givit|berett)\s+[^.]{{0,80}}?tillfälle\s+att\s+(?:yttra\s+sig|lämna\s+synpunkter)"
+          rf"|begärt\s+(?:ett\s+)?yttrande|bjudit\s+in\s+[^.]{{0,80}}?att\s+(?:yttra\s+sig|lämna\s+synpunkter))"))
 # Diarienummer shapes vary by authority: "KS 2023/740", "SDN 2019/123", "1.2.3-456/2019",
 # "T2019-01234", "TN 2019-0812". After a Dnr label take the whole number; unlabelled,
 # only the registry-prefix + year/number shape.
@@ -184,8 +185,8 @@ def _diarienummer(ctx: Context, out: Out, hs: int, he: int) -> None:
 # board name at every letter of the text (~0.7 ms a document). A match starts at its cue
 # or at a board name directly before it, and a board name is made of these characters
 # only, so no match starts before the run of them that ends at the first cue.
-_REMISS_FROM_CUE = re.compile(r"[Rr]emiss(?:en|underlag|underlaget)?\s+fr[aå]n"
-                              r"|\shar\s+(?:remitterat|skickat|gett|givit|berett|begärt|bjudit)")
+_REMISS_FROM_CUE = gated(re.compile(r"[Rr]emiss(?:en|underlag|underlaget)?\s+fr[aå]n"
+                                    r"|\shar\s+(?:remitterat|skickat|gett|givit|berett|begärt|bjudit)"))
 _BOARD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZÅÄÖabcdefghijklmnopqrstuvwxyzåäöéü-")
 
 
@@ -227,8 +228,8 @@ ORG_RX = re.compile(
     rf"[A-ZÅÄÖ]{W}*(?:kontor|förvaltning))(?P<suffix>en|et|ets|ens|s)?\b")
 
 
-CAPS_ORG_RX = re.compile(
-    r"^(?P<place>[A-ZÅÄÖ]+(?:-[A-ZÅÄÖ]+)*(?: [A-ZÅÄÖ]+)?S?) (?P<kind>STADSDELSFÖRVALTNING|STADSDELSNÄMND)$", re.M)
+CAPS_ORG_RX = gated(re.compile(
+          r"^(?P<place>[A-ZÅÄÖ]+(?:-[A-ZÅÄÖ]+)*(?: [A-ZÅÄÖ]+)?S?) (?P<kind>STADSDELSFÖRVALTNING|STADSDELSNÄMND)$", re.M))
 
 
 def _district_board(ctx: Context, out: Out) -> str:

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import re
 
+from ..rxgate import gated
+
 GENERIC = {"förvaltningen", "stadsdelsförvaltningen", "stadsdelsförvaltningarna", "polisen", "lokalpolisområdet",
            "lokalpolisområdena", "staden", "nämnden", "nämnderna", "kommunen", "parterna", "myndigheterna",
            "kontoret", "stadsdelsnämnden", "stadsdelsnämnderna", "polismyndigheten"}
@@ -29,27 +31,27 @@ _STOP = {"i", "om", "för", "med", "enligt", "som", "samt", "är", "har", "ska",
          "avseende", "gällande", "från", "under", "inom", "på", "kring", "om",
          # words that begin the next line of a flattened title block
          "svar", "remiss", "dnr", "yttrande", "förslag", "sammanfattning", "handläggare", "tjänsteutlåtande"}
-_MELLAN = re.compile(r"(?:överenskommelse|avtal)\w*\s+(?:\w+\s+){0,2}?mellan\s+(.+?)\s+och\s+(\S+(?:[ \t]*\n?[ \t]*\S+){0,5})",
-                     re.I)
-_SIGNED = re.compile(r"(?:^|(?<=[.\n]))\s*([A-ZÅÄÖ][^\n.]{2,80}?)\s+och\s+([a-zåäöA-ZÅÄÖ][^\n.]{2,60}?)\s+"
-                     r"(?:ingick|tecknade|har ingått|har tecknat)\b[^.]{0,60}?(?:överenskommelse|avtal)")
+_MELLAN = gated(re.compile(r"(?:överenskommelse|avtal)\w*\s+(?:\w+\s+){0,2}?mellan\s+(.+?)\s+och\s+(\S+(?:[ \t]*\n?[ \t]*\S+){0,5})",
+                           re.I))
+_SIGNED = gated(re.compile(r"(?:^|(?<=[.\n]))\s*([A-ZÅÄÖ][^\n.]{2,80}?)\s+och\s+([a-zåäöA-ZÅÄÖ][^\n.]{2,60}?)\s+"
+                           r"(?:ingick|tecknade|har ingått|har tecknat)\b[^.]{0,60}?(?:överenskommelse|avtal)"))
 _ENUM = [
-    re.compile(r"[Ss]amverkande\s+parter\s+(?:lokalt\s+)?(?P<body>.+?)(?:\.(?=\s|$)|$)", re.S),
-    re.compile(r"[Ss]amverkansparter(?:na)?\s+(?:är|utgörs av)\s+(?P<body>(?:[A-ZÅÄÖ]|\w+(?:förvaltningen|kontoret)\b)"
-               r".+?)(?:\.(?=\s|$)|$)", re.S),
-    re.compile(r"Utöver\s+(?P<ut>.+?)\s+är\s+(?:i dag(?:släget)?\s+|enligt förslaget\s+)?(?P<body>.+?)\s+engagerade\s+i\s+"
-               r"samverkan", re.S),
+    gated(re.compile(r"[Ss]amverkande\s+parter\s+(?:lokalt\s+)?(?P<body>.+?)(?:\.(?=\s|$)|$)", re.S)),
+    gated(re.compile(r"[Ss]amverkansparter(?:na)?\s+(?:är|utgörs av)\s+(?P<body>(?:[A-ZÅÄÖ]|\w+(?:förvaltningen|kontoret)\b)"
+                     r".+?)(?:\.(?=\s|$)|$)", re.S)),
+    gated(re.compile(r"Utöver\s+(?P<ut>.+?)\s+är\s+(?:i dag(?:släget)?\s+|enligt förslaget\s+)?(?P<body>.+?)\s+engagerade\s+i\s+"
+                     r"samverkan", re.S)),
 ]
 # parties named in running text: the clause goes on after the names, so the body ends at
 # the first stop word or participle ("… och Stockholmshem arbetat med …", "Polisen ska …")
 _RUNNING = [
-    re.compile(r"\b[Ii]\s+(?:rådet|styrgruppen|arbetsgruppen|samverkansgruppen|samverkansrådet|gruppen)\s+"
-               r"(?:föreslås\s+|ska\s+|kommer\s+att\s+)?(?:ingå|ingår)\s+"
-               r"(?:i dag\s+)?(?P<body>[^.]+)"),
-    re.compile(r"\bmed\s+representanter\s+(?:för|från)\s+(?P<body>[^.]+)"),
-    re.compile(r"\b[Uu]töver\s+(?P<ut>[^.]+?)\s+(?:deltar|medverkar|ingår)\s+(?:även\s+|också\s+)?(?P<body>[^.]+)"),
-    re.compile(r"\b(?:samarbetar|samverkar)\b(?:\s+\w+){0,3}?\s+med\s+(?P<body>[^.]+)"),
-    re.compile(r"\btillsammans\s+med\s+(?P<body>[^.]+?)(?=\s+(?:tagit|tagits|tar|har|tog)\b|\.|$)"),
+    gated(re.compile(r"\b[Ii]\s+(?:rådet|styrgruppen|arbetsgruppen|samverkansgruppen|samverkansrådet|gruppen)\s+"
+                     r"(?:föreslås\s+|ska\s+|kommer\s+att\s+)?(?:ingå|ingår)\s+"
+                     r"(?:i dag\s+)?(?P<body>[^.]+)")),
+    gated(re.compile(r"\bmed\s+representanter\s+(?:för|från)\s+(?P<body>[^.]+)")),
+    gated(re.compile(r"\b[Uu]töver\s+(?P<ut>[^.]+?)\s+(?:deltar|medverkar|ingår)\s+(?:även\s+|också\s+)?(?P<body>[^.]+)")),
+    gated(re.compile(r"\b(?:samarbetar|samverkar)\b(?:\s+\w+){0,3}?\s+med\s+(?P<body>[^.]+)")),
+    gated(re.compile(r"\btillsammans\s+med\s+(?P<body>[^.]+?)(?=\s+(?:tagit|tagits|tar|har|tog)\b|\.|$)")),
 ]
 # a lower-case participle or supine ends a party's name in running text ("Stockholmshem arbetat med")
 _VERBISH = re.compile(r"[a-zåäö]{2,}(?:at|ats|it|its|ade|ades|ande)")

@@ -38,6 +38,7 @@ from typing import Optional
 
 from rapidfuzz import fuzz
 
+from ..rxgate import gated
 from ..segment import fold
 from . import Context, Out, Span
 from .dates import SIGNED_LINE_RX, signing_regions
@@ -308,7 +309,7 @@ def _block_people(ctx: Context, start: int, end: int) -> list[Person]:
     return found
 
 
-_TABLE_START = re.compile(r"godk[aä]nts digitalt|attesterat av", re.I)
+_TABLE_START = gated(re.compile(r"godk[aä]nts digitalt|attesterat av", re.I))
 # "Name, title date" or a tab-separated "Name<TAB>title<TAB>date" row
 _TABLE_ROW = re.compile(r"(?P<name>[A-ZÅÄÖÉ][^\n,\t]{2,80}?)(?:,[ \t]*|\t+)(?P<title>[^\n\t,]{2,60}?)[ \t]+"
                         r"(?P<date>\d{4}-\d{2}-\d{2})")

@@ -1,0 +1,207 @@
+"""Regex gates: skip a scan that cannot match, with a substring test in C.
+
+Most of the extractors' patterns look for phrases that a given document or line does
+not contain at all ("tillsammans med", "samverkande parter", an area word), yet a scan
+still tries the pattern at every character: tens of microseconds per document text for
+each pattern. `gated(rx)` reads, from the pattern's own parse tree, a few literal strings
+of which every match must contain one (its needles: "representanter" for
+r"\\bmed\\s+representanter\\s+(?:för|från)", {"förslag", "synpunkter"} for an alternation),
+and runs the pattern only on strings holding a needle. So a gated pattern gives exactly
+the results of the pattern itself; patterns without good needles are returned as they are.
+
+Case-insensitive patterns are gated on the string lower-cased with the three characters
+whose lower case differs from what `re.IGNORECASE` matches mapped to theirs ("İ", "ı" ->
+"i", "ſ" -> "s"), with needles only of characters checked to behave so (`SAFE_IGNORECASE`,
+tests/test_rxgate.py tries every code point).
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from itertools import product
+from typing import Optional
+
+from re import _constants as C  # noqa: N812  (the parse tree's opcodes)
+from re import _parser
+
+MIN_NEEDLE = 3        # shorter needles are in almost every text: not worth a gate
+MAX_NEEDLES = 24      # alternatives multiply; beyond this the gate costs what it saves
+# characters whose every re.IGNORECASE match lower-cases (after `_fold_case`) to their own lower case
+SAFE_IGNORECASE = frozenset("abcdefghijklmnopqrstuvwxyzåäöéüABCDEFGHIJKLMNOPQRSTUVWXYZÅÄÖÉÜ0123456789 -.,:;/()")
+
+_ZERO_WIDTH = (C.AT, C.ASSERT, C.ASSERT_NOT)
+
+
+def _fold_case(s: str) -> str:
+    """Lower case as re.IGNORECASE compares: "İ".lower() is "i" + a combining dot, and
+    re.IGNORECASE also lets "i" match "ı" and "s" match "ſ"."""
+    s = s.lower()
+    if not s.isascii():
+        s = s.replace("i\u0307", "i").replace("ı", "i").replace("ſ", "s")
+    return s
+
+
+@lru_cache(maxsize=8)
+def _fold_case_long(s: str) -> str:
+    return _fold_case(s)   # several gated patterns scan the same document text
+
+
+def _literals(item) -> Optional[set[str]]:
+    """The finite set of strings one parse-tree item matches, or None (zero-width: {""})."""
+    op, av = item
+    if op is C.LITERAL:
+        return {chr(av)}
+    if op in _ZERO_WIDTH:
+        return {""}
+    if op is C.IN and len(av) <= 4 and all(o is C.LITERAL for o, _ in av):   # "[Rr]"
+        return {chr(c) for _, c in av}
+    if op is C.SUBPATTERN:
+        if av[1] or av[2]:   # inline flags: their own case rules
+            return None
+        return _seq_literals(av[3])
+    if op is C.BRANCH:
+        out: set[str] = set()
+        for alt in av[1]:
+            s = _seq_literals(alt)
+            if s is None:
+                return None
+            out |= s
+        return out if len(out) <= MAX_NEEDLES else None
+    if op in (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT) and av[0] == av[1] == 1:
+        return _seq_literals(av[2])
+    return None
+
+
+def _seq_literals(seq) -> Optional[set[str]]:
+    out = {""}
+    for item in seq:
+        s = _literals(item)
+        if s is None:
+            return None
+        out = {a + b for a, b in product(out, s)}
+        if len(out) > MAX_NEEDLES:
+            return None
+    return out
+
+
+def _better(a: Optional[frozenset], b: Optional[frozenset]) -> Optional[frozenset]:
+    def rank(n):
+        return (min(map(len, n)), -len(n)) if n else (-1, 0)
+    return a if rank(a) >= rank(b) else b
+
+
+def _needles(seq) -> Optional[frozenset]:
+    """Strings of which every match of the parsed sequence contains one (None: no such)."""
+    best: Optional[frozenset] = None
+    run: set[str] = {""}     # the literal strings of the current run of finite items
+
+    def close():
+        nonlocal best, run
+        if run != {""}:
+            best = _better(best, frozenset(run))
+        run = {""}
+
+    for item in seq:
+        lits = _literals(item)
+        if lits is not None:
+            grown = {a + b for a, b in product(run, lits)}
+            if len(grown) <= MAX_NEEDLES:
+                run = grown
+                continue
+            close()
+            run = set(lits) if len(lits) <= MAX_NEEDLES else {""}
+            continue
+        close()
+        best = _better(best, _item_needles(item))
+    close()
+    return best
+
+
+def _item_needles(item) -> Optional[frozenset]:
+    op, av = item
+    if op is C.SUBPATTERN:
+        return None if av[1] or av[2] else _needles(av[3])
+    if op is C.ATOMIC_GROUP:
+        return _needles(av)
+    if op in (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT):
+        return _needles(av[2]) if av[0] >= 1 else None
+    if op is C.BRANCH:
+        out: set[str] = set()
+        for alt in av[1]:
+            n = _needles(alt)
+            if not n:
+                return None
+            out |= n
+        return frozenset(out) if len(out) <= MAX_NEEDLES else None
+    return None
+
+
+def needles(rx: re.Pattern) -> Optional[frozenset]:
+    """Needles of a compiled str pattern as matched against the gate text (lower-cased
+    for re.IGNORECASE), or None when there is no usable set."""
+    if not isinstance(rx.pattern, str) or rx.flags & (re.LOCALE | re.ASCII):
+        return None
+    found = _needles(_parser.parse(rx.pattern, rx.flags))
+    if not found or min(map(len, found)) < MIN_NEEDLE:
+        return None
+    if rx.flags & re.IGNORECASE:
+        if not all(c in SAFE_IGNORECASE for n in found for c in n):
+            return None
+        found = frozenset(_fold_case(n) for n in found)
+    # a needle holding another is found only where that one is: the shorter is enough
+    return frozenset(n for n in found if not any(m != n and m in n for m in found))
+
+
+class Gated:
+    """A compiled pattern that scans only strings holding one of its needles; the same
+    results as the pattern (see the module docstring). Unknown attributes go to it."""
+
+    __slots__ = ("rx", "needles", "fold")
+
+    def __init__(self, rx: re.Pattern, found: frozenset):
+        self.rx = rx
+        self.needles = tuple(sorted(found, key=len, reverse=True))
+        self.fold = bool(rx.flags & re.IGNORECASE)
+
+    def may_match(self, s: str) -> bool:
+        if self.fold:
+            s = _fold_case_long(s) if len(s) > 400 else _fold_case(s)
+        for n in self.needles:
+            if n in s:
+                return True
+        return False
+
+    def search(self, s, *a):
+        return self.rx.search(s, *a) if self.may_match(s) else None
+
+    def match(self, s, *a):
+        return self.rx.match(s, *a) if self.may_match(s) else None
+
+    def fullmatch(self, s, *a):
+        return self.rx.fullmatch(s, *a) if self.may_match(s) else None
+
+    def finditer(self, s, *a):
+        return self.rx.finditer(s, *a) if self.may_match(s) else iter(())
+
+    def findall(self, s, *a):
+        return self.rx.findall(s, *a) if self.may_match(s) else []
+
+    def sub(self, repl, s, count=0):
+        return self.rx.sub(repl, s, count) if self.may_match(s) else s
+
+    def split(self, s, maxsplit=0):
+        return self.rx.split(s, maxsplit) if self.may_match(s) else [s]
+
+    def __getattr__(self, name):
+        return getattr(self.rx, name)
+
+    def __repr__(self):
+        return f"gated({self.rx!r}, needles={self.needles!r})"
+
+
+def gated(rx: re.Pattern | str, flags: int = 0):
+    """`rx` (compiled if a string) behind a gate of its needles; `rx` itself when it has none."""
+    if isinstance(rx, str):
+        rx = re.compile(rx, flags)
+    found = needles(rx)
+    return Gated(rx, found) if found else rx

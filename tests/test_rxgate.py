@@ -1,0 +1,102 @@
+"""Regex gates (pipeline/rxgate.py): a gated pattern finds exactly what the pattern finds."""
+from __future__ import annotations
+
+import importlib
+import re
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pipeline import rxgate
+from pipeline.rxgate import Gated, gated, needles
+
+ROOT = Path(__file__).resolve().parents[1]
+MODULES = ["pipeline.extract." + n for n in
+           ("header", "dates", "decisions", "focus", "signatories", "attachments", "stance", "parties")]
+
+
+def _gated_patterns() -> list[tuple[str, Gated]]:
+    """Every gated pattern of the extractors, once."""
+    found, seen = [], set()
+    for name in MODULES:
+        mod = importlib.import_module(name)
+        for attr, v in vars(mod).items():
+            for i, x in enumerate(v if isinstance(v, list) else [v]):
+                if isinstance(x, Gated) and id(x) not in seen:
+                    seen.add(id(x))
+                    found.append((f"{name.rsplit('.', 1)[1]}.{attr}[{i}]", x))
+    return found
+
+
+GATED = _gated_patterns()
+
+
+def test_safe_ignorecase_characters_match_only_their_own_lower_case():
+    """Every code point that re.IGNORECASE lets match a SAFE_IGNORECASE character folds
+    (rxgate._fold_case) to that character's fold: the gate text then holds the needle."""
+    every = "".join(chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF)
+    for c in rxgate.SAFE_IGNORECASE:
+        for m in re.finditer(re.escape(c), every, re.I):
+            assert rxgate._fold_case(m.group()) == rxgate._fold_case(c), (c, m.group(), hex(ord(m.group())))
+
+
+def test_fold_case_keeps_dotted_capital_i_one_letter():
+    assert rxgate._fold_case("İNGÅR") == "ingår"
+    assert re.search("ingår", "İNGÅR", re.I)
+
+
+@pytest.mark.parametrize("pattern, flags, expected", [
+    (r"\bmed\s+representanter\s+(?:för|från)\s+(?P<body>[^.]+)", 0, {"representanter"}),
+    (r"(?:fokus|samverkans)omrad\w*|kategori\w*", 0, {"fokusomrad", "samverkansomrad", "kategori"}),
+    (r"remisstid|svarstid", re.I, {"remisstid", "svarstid"}),
+    (r"Handläggare\s*:", re.I, {"handläggare"}),
+    (r"(?:[Rr]emiss)\s+fr[aå]n", 0, {"Remiss", "remiss"}),
+    (r"gruppen|samverkansgruppen|rådet", 0, {"gruppen", "rådet"}),   # a needle holding another is dropped
+])
+def test_needles(pattern, flags, expected):
+    assert needles(re.compile(pattern, flags)) == expected
+
+
+@pytest.mark.parametrize("pattern, flags", [
+    (r"\s+", 0),                                  # nothing literal
+    (r"\d{4}-\d\d", 0),
+    (r"(?:mål|ab)", 0),                           # a needle shorter than MIN_NEEDLE
+    (r"(?:abcdef)?x", 0),                         # optional parts give no needle
+    (r"(?i:samverkan)", 0),                       # inline flags: left alone
+    (r"sıgnerat", re.I),                          # a character outside SAFE_IGNORECASE
+])
+def test_no_needles(pattern, flags):
+    rx = re.compile(pattern, flags)
+    assert needles(rx) is None
+    assert gated(rx) is rx
+
+
+def test_gated_patterns_found():
+    assert len(GATED) >= 20
+
+
+@pytest.mark.parametrize("name, g", GATED, ids=[n for n, _ in GATED])
+def test_gated_equals_pattern_on_corpus(name, g):
+    texts = [p.read_text(encoding="utf-8", errors="replace") for p in sorted(ROOT.glob("corpus/*.txt"))]
+    texts += [p.read_text(encoding="utf-8", errors="replace") for p in sorted(ROOT.glob("corpus/variants/*.txt"))]
+    pieces = texts + [line for t in texts for line in t.split("\n")]
+    for s in pieces:
+        assert [m.span() for m in g.finditer(s)] == [m.span() for m in g.rx.finditer(s)]
+        assert g.sub("#", s) == g.rx.sub("#", s)
+
+
+@pytest.mark.parametrize("name, g", GATED, ids=[n for n, _ in GATED])
+def test_gated_passes_every_string_with_a_match(name, g):
+    """Strings holding a match of the pattern (generated from the pattern) pass the gate,
+    upper-cased, lower-cased or as generated."""
+    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.from_regex(g.rx), st.sampled_from([str, str.upper, str.lower]))
+    def check(s, case):
+        s = case(s) if g.rx.flags & re.I else s
+        if g.rx.search(s):
+            assert g.may_match(s)
+            assert g.search(s).span() == g.rx.search(s).span()
+    check()
