@@ -7,6 +7,7 @@ extracted or OCR'd text joined by form feeds (see `pipeline.pdf`, `pipeline.ocr`
 from __future__ import annotations
 
 import codecs
+from array import array
 import difflib
 import hashlib
 import re
@@ -161,13 +162,25 @@ MOJIBAKE_RX = re.compile("[\u00c2\u00c3\u00c5\u00e2][\u0080-\u00bf\u0152\u0153\u
                          "\u2039\u203a\u20ac\u2122]")
 
 
+_IDENTITY = array("q")
+
+
+def _identity_offsets(n: int) -> array:
+    """array("q", range(n)), sliced from a cached one: building it from range costs
+    ~80 us a page of text, a slice is a copy of memory."""
+    global _IDENTITY
+    if len(_IDENTITY) < n:
+        _IDENTITY = array("q", range(max(n, 2 * len(_IDENTITY))))
+    return _IDENTITY[:n]
+
+
 def to_mapped(doc: Document) -> MappedText:
     """The document's raw text as a MappedText, with mojibake repaired (ftfy) and
     Unicode in NFC. Clean text (the common case) costs one regex scan. When ftfy changes
     something, the fixed text is aligned with the raw text line by line (difflib), so
     only the changed characters lose their one-to-one map; they are flagged REPAIRED."""
     raw = doc.raw
-    mt = MappedText.identity(raw)
+    mt = MappedText(raw, _identity_offsets(len(raw) + 1), bytearray(len(raw)))  # MappedText.identity
     if raw.isascii():
         return mt
     if not MOJIBAKE_RX.search(raw):

@@ -71,11 +71,16 @@ def clean(doc: Document, mt: MappedText) -> MappedText:
     return mt
 
 
+# blanks before a line end, a page end or the end of the text (the same matches as
+# r"[ \t]+(?=[\n\f])|[ \t]+$", tried once per position instead of twice)
+TRAILING_BLANKS_RX = re.compile(r"[ \t]+(?=[\n\f]|\Z)")
+
+
 def normalise_whitespace(mt: MappedText) -> MappedText:
     mt = mt.sub(r"\r\n?", "\n")
     mt = mt.sub(r"[\u00a0\u2007\u202f\u2009]", " ")
     mt = mt.sub(r"[\u00ad\u200b\u200c\u200d\ufeff]", "")
-    mt = mt.sub(r"[ \t]+(?=[\n\f])|[ \t]+$", "")
+    mt = mt.sub(TRAILING_BLANKS_RX, "")
     return mt
 
 
@@ -88,13 +93,32 @@ def drop_page_numbers(mt: MappedText) -> MappedText:
 RUNNING_ZONE = 4  # lines at the top and at the bottom of a page where headers/footers live
 
 
+_KEY_WORD_RX = re.compile(r"[^\W\d_]{3,}")
+
+
 def _line_key(line: str) -> str:
     """The words of a line (three letters or more): numbers, page counts and the specks
     OCR reads in a logo ("5 5 Tjänsteutlåtande Sida 2 (4)") do not count."""
-    return " ".join(re.findall(r"[^\W\d_]{3,}", line.lower()))
+    return " ".join(_KEY_WORD_RX.findall(line.lower()))
 
 
 PAGE_NUMBER_CELL_RX = re.compile(r"^\s*(?:Sida\s+\d+\s*(?:\(\s*\d+\s*\)|av\s+\d+)|\d+\s*\(\s*\d+\s*\))\s*$", re.I)
+
+
+def _first_lines(lines: list[str], pos: int, step: int) -> list[tuple[int, int]]:
+    """(start, end) of the first RUNNING_ZONE non-blank lines of a page (step 1: `pos` is
+    the offset of its first line), or of the last ones, last first (step -1: `pos` is the
+    offset of its end)."""
+    out = []
+    for line in lines[::step]:
+        if step < 0:
+            pos -= len(line)
+        if line.strip():
+            out.append((pos, pos + len(line)))
+            if len(out) == RUNNING_ZONE:
+                break
+        pos += len(line) + 1 if step > 0 else -1
+    return out
 
 
 def drop_running_lines(mt: MappedText) -> MappedText:
@@ -102,24 +126,20 @@ def drop_running_lines(mt: MappedText) -> MappedText:
     of the pages, and, on any page, zone lines with a page-number cell beside other text
     ("Tjänsteutlåtande<tab>Sida 1 (1)": a header band even on a one-page document)."""
     text = mt.text
-    pages, pos = [], 0
+    zones, pos = [], 0
     for chunk in text.split("\f"):
-        lines, p = [], pos
-        for line in chunk.split("\n"):
-            if line.strip():
-                lines.append((p, p + len(line), _line_key(line)))
-            p += len(line) + 1
-        pages.append(lines)
+        lines = chunk.split("\n")
+        zone = _first_lines(lines, pos, 1) + _first_lines(lines, pos + len(chunk), -1)[::-1]
+        zones.append([(s, e, _line_key(text[s:e])) for s, e in zone])
         pos += len(chunk) + 1
-    zones = [p[:RUNNING_ZONE] + p[-RUNNING_ZONE:] for p in pages]
     drop = {(s, e) for z in zones for s, e, _ in z
             if "\t" in text[s:e] and any(PAGE_NUMBER_CELL_RX.match(c) for c in text[s:e].split("\t"))}
-    if sum(1 for p in pages if p) >= 2:
+    if sum(1 for z in zones if z) >= 2:
         seen: dict[str, int] = {}
         for z in zones:
             for key in {k for _, _, k in z}:
                 seen[key] = seen.get(key, 0) + 1
-        need = max(2, (sum(1 for p in pages if p) + 1) // 2)
+        need = max(2, (sum(1 for z in zones if z) + 1) // 2)
         drop |= {(s, e) for z in zones for s, e, k in z if seen[k] >= need and len(k) >= 3}
     if not drop:
         return mt
@@ -307,6 +327,13 @@ def is_word(w: str) -> bool:
     return any(lex.roles.get(w[:i], 0) & (BEGIN | WORD) and tail(w[i:], 0) for i in range(2, len(w) - 1))
 
 
+# a word, a hyphen, a line break or blanks, a word. The match starts where the word does
+# (?<!\w): only a whole run of word characters can end at the hyphen, so a start inside
+# it finds the same ending; without the look-behind every position of every word was a
+# start, and \w{2,} ran to the word's end from each (quadratic in the word's length)
+HYPHEN_BREAK_RX = re.compile(r"(?<!\w)(\w{2,})-([ \t]*\n[ \t]*|[ \t]+)(\w+)")
+
+
 def join_hyphenated(mt: MappedText) -> MappedText:
     def repl(m: re.Match) -> str:
         left, gap, right = m.group(1), m.group(2), m.group(3)
@@ -319,7 +346,7 @@ def join_hyphenated(mt: MappedText) -> MappedText:
             return left + "-" + right
         return m.group(0)
     # "samverkans- överenskommelse" / "SAMVERKANSÖVERENS-\nKOMMELSE"
-    return mt.sub(r"(\w{2,})-([ \t]*\n[ \t]*|[ \t]+)(\w+)", repl)
+    return mt.sub(HYPHEN_BREAK_RX, repl)
 
 
 def reflow(mt: MappedText) -> MappedText:
