@@ -29,6 +29,7 @@ class Context:
     doc: Document
     mt: MappedText
     sections: list[SectionSpan]
+    _box_ends: dict = field(default_factory=dict, init=False, repr=False, compare=False)  # page -> its boxes' ends
 
     @property
     def text(self) -> str:
@@ -40,9 +41,12 @@ class Context:
     def evidence(self, start: int, end: int) -> Evidence:
         s, e = self.mt.source_span(start, end)
         page = self.doc.page_at(s)
+        ends = self._box_ends.get(page.number)
+        if ends is None or len(ends) != len(page.boxes):
+            ends = self._box_ends[page.number] = [b[1] for b in page.boxes]
         return Evidence(page=page.number, start=s, end=e, text=self.mt.text[start:end],
                         ocr=page.ocr, repaired=_repaired(self.mt, start, end),
-                        box=span_box(page.boxes, s, e))
+                        box=span_box(page.boxes, s, e, ends))
 
 
 def _repaired(mt: MappedText, start: int, end: int) -> bool:
@@ -51,17 +55,23 @@ def _repaired(mt: MappedText, start: int, end: int) -> bool:
     return flags.count(0) != len(flags) and mt.any_flag(start, end, REPAIRED)
 
 
-def span_box(boxes: list, start: int, end: int) -> Optional[list[float]]:
+def span_box(boxes: list, start: int, end: int, ends: Optional[list] = None) -> Optional[list[float]]:
     """Union of the page boxes (sorted, disjoint (raw_start, raw_end, x0, y0, x1, y1))
-    that overlap the raw span [start, end); None when none does."""
-    i = bisect_right(boxes, start, key=lambda b: b[1])  # the first box ending after start
-    hit = []
-    while i < len(boxes) and boxes[i][0] < end:
-        hit.append(boxes[i])
-        i += 1
-    if not hit:
+    that overlap the raw span [start, end); None when none does. `ends`: the boxes'
+    raw_end values, when the caller keeps them (a Context does, per page)."""
+    if ends is None:
+        ends = [b[1] for b in boxes]
+    i = j = bisect_right(ends, start)  # the first box ending after start
+    n = len(boxes)
+    while j < n and boxes[j][0] < end:
+        j += 1
+    if j == i:
         return None
-    return [min(b[2] for b in hit), min(b[3] for b in hit), max(b[4] for b in hit), max(b[5] for b in hit)]
+    if j == i + 1:
+        b = boxes[i]
+        return [b[2], b[3], b[4], b[5]]
+    _, _, x0, y0, x1, y1 = zip(*boxes[i:j])
+    return [min(x0), min(y0), max(x1), max(y1)]
 
 
 @dataclass
