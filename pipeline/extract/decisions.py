@@ -216,11 +216,20 @@ def parse_section(text: str, start: int, end: int) -> list[dict]:
     return out
 
 
+def _similar(a: str, b: str, threshold: float) -> bool:
+    """SequenceMatcher(None, a, b).ratio() >= threshold, its cheap upper bounds tried first
+    (the length bound without building a matcher, then the bag of characters)."""
+    la, lb = len(a), len(b)
+    if la + lb and 2.0 * min(la, lb) / (la + lb) < threshold:   # = real_quick_ratio()
+        return False
+    sm = SequenceMatcher(None, a, b)
+    return sm.quick_ratio() >= threshold and sm.ratio() >= threshold
+
+
 def _same(a: dict, b: dict) -> bool:
     if a["number"] != b["number"]:
         return False
-    fa, fb = fold(a["text"]).rstrip("."), fold(b["text"]).rstrip(".")
-    return SequenceMatcher(None, fa, fb).ratio() >= 0.8
+    return _similar(fold(a["text"]).rstrip("."), fold(b["text"]).rstrip("."), 0.8)
 
 
 _RESTATED = gated(re.compile(r"\b(?:föreslår|förslår)\s+(?:därför\s+|att\s+)+(?=[A-ZÅÄÖa-zåäö])([^.]+\.?)"))
@@ -228,11 +237,12 @@ _RESTATED = gated(re.compile(r"\b(?:föreslår|förslår)\s+(?:därför\s+|att\s
 
 def restated(text: str, sections, found: list[dict]) -> None:
     """Add the spans of "… föreslår att <decision>" sentences outside the decision sections."""
+    folded = [fold(d["text"]).rstrip(".") for d in found]
     for sec in sections:
         for m in _RESTATED.finditer(text, sec.start, sec.end):
-            cand = {"number": None, "text": m.group(1)}
-            for d in found:
-                if SequenceMatcher(None, fold(d["text"]).rstrip("."), fold(cand["text"]).rstrip(".")).ratio() >= 0.9:
+            cand = fold(m.group(1)).rstrip(".")
+            for d, fd in zip(found, folded):
+                if _similar(fd, cand, 0.9):
                     d["spans"].append(m.span(1))
                     break
 
