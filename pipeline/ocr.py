@@ -101,7 +101,10 @@ def _fragments(runs: list[list[Box]]) -> list[Box]:
         if len(run) == 1:  # a PDF text rectangle: one box, one fragment
             b = run[0]
             text = b.text.strip()
-            if text:
+            if text == b.text:  # the box serves as its own fragment
+                b.ref, b.parts = b.top, run
+                frags.append(b)
+            elif text:
                 frags.append(Box(b.x0, b.top, b.x1, b.bottom, text, ref=b.top, parts=run))
             continue
         run = sorted((b for b in run if b.text.strip()), key=lambda b: b.x0)

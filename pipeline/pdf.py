@@ -124,7 +124,7 @@ def text_runs(tp: pdfium.PdfTextPage) -> list[tuple[float, float, float, float, 
                 buflen = 4 * pdfium_c.FPDFText_CountChars(tp) + 16
                 buf = (ctypes.c_ushort * buflen)()
             txt = _bounded_text(tp, l, b, r, t, buf, buflen)
-        out.append((l, b, r, t, _WS.sub(" ", txt).strip()))
+        out.append((l, b, r, t, " ".join(txt.split())))  # = _WS.sub(" ", txt).strip()
     return out
 
 
