@@ -39,6 +39,7 @@ PAGE_NUMBER_RX = re.compile(
 KEEP_HYPHEN_BEFORE = {"och", "eller", "samt", "respektive", "till", "som", "men", "resp", "&"}
 LIST_ITEM_RX = re.compile(r"^\s*(?:[-•–*▪◦·]\s+|\d{1,2}[.)]\s+|\d{1,2}\s+(?=[A-ZÅÄÖ])|[a-z][.)]\s+)")
 # bullets, and what OCR reads them as ("»", "«", "»«" followed by a space)
+BULLET_CHARS = "•▪◦●■\uf0b7\uf0a7\uf076\uf0d8»«"
 BULLET_RX = re.compile(r"^([ \t]*)(?:[•▪◦●■\uf0b7\uf0a7\uf076\uf0d8]\s*|[»«]{1,2}\s+)", re.M)
 
 # One line of a letterhead address block.
@@ -77,11 +78,21 @@ TRAILING_BLANKS_RX = re.compile(r"[ \t]+(?=[\n\f]|\Z)")
 
 
 def normalise_whitespace(mt: MappedText) -> MappedText:
-    mt = mt.sub(r"\r\n?", "\n")
-    mt = mt.sub(r"[\u00a0\u2007\u202f\u2009]", " ")
-    mt = mt.sub(r"[\u00ad\u200b\u200c\u200d\ufeff]", "")
-    mt = mt.sub(TRAILING_BLANKS_RX, "")
+    # each pattern runs only on a text holding what it needs (substring tests in C are
+    # ~10x cheaper than the regex scans, and most texts need none of them)
+    if "\r" in mt.text:
+        mt = mt.sub(r"\r\n?", "\n")
+    if _has_any(mt.text, "\u00a0\u2007\u202f\u2009"):
+        mt = mt.sub(r"[\u00a0\u2007\u202f\u2009]", " ")
+    if _has_any(mt.text, "\u00ad\u200b\u200c\u200d\ufeff"):
+        mt = mt.sub(r"[\u00ad\u200b\u200c\u200d\ufeff]", "")
+    if _has_any(mt.text, (" \n", "\t\n", " \f", "\t\f")) or mt.text.endswith((" ", "\t")):
+        mt = mt.sub(TRAILING_BLANKS_RX, "")
     return mt
+
+
+def _has_any(text: str, needles) -> bool:
+    return any(n in text for n in needles)
 
 
 def drop_page_numbers(mt: MappedText) -> MappedText:
@@ -235,10 +246,26 @@ def _is_table(text: str, cells: list[list[tuple[int, int]]]) -> bool:
 
 
 def normalise_bullets(mt: MappedText) -> MappedText:
+    if not _has_any(mt.text, BULLET_CHARS):  # every match holds one of them
+        return mt
     return mt.sub(BULLET_RX, lambda m: m.group(1) + "- ")
 
 
 # ---- letterhead ------------------------------------------------------------------------
+
+def _address_lines(lines: list[str]) -> list[str]:
+    """The lines that are address lines, or fewer once too few can be for an address
+    block (three, and 60% of the lines: a one-line paragraph costs no match at all)."""
+    addr, misses = [], 0
+    for l in lines:
+        if len(lines) - misses < 3 or len(lines) - misses < 0.6 * len(lines):
+            break
+        if ADDRESS_LINE_RX.match(l):
+            addr.append(l)
+        else:
+            misses += 1
+    return addr
+
 
 def letterhead_spans(text: str) -> list[tuple[int, int]]:
     """[start, end) of letterhead blocks: a paragraph of three or more address lines (one
@@ -250,7 +277,7 @@ def letterhead_spans(text: str) -> list[tuple[int, int]]:
     out = []
     for k, (s, e) in enumerate(paras):
         lines = [l for l in text[s:e].split("\n") if l.strip()]
-        addr = [l for l in lines if ADDRESS_LINE_RX.match(l)]
+        addr = _address_lines(lines)
         if len(addr) < 3 or len(addr) < 0.6 * len(lines) or not any(STRONG_ADDRESS_RX.search(l) for l in addr):
             continue
         if any(heading_kind(l.strip()) for l in lines):
@@ -327,11 +354,28 @@ def is_word(w: str) -> bool:
     return any(lex.roles.get(w[:i], 0) & (BEGIN | WORD) and tail(w[i:], 0) for i in range(2, len(w) - 1))
 
 
-# a word, a hyphen, a line break or blanks, a word. The match starts where the word does
-# (?<!\w): only a whole run of word characters can end at the hyphen, so a start inside
-# it finds the same ending; without the look-behind every position of every word was a
-# start, and \w{2,} ran to the word's end from each (quadratic in the word's length)
-HYPHEN_BREAK_RX = re.compile(r"(?<!\w)(\w{2,})-([ \t]*\n[ \t]*|[ \t]+)(\w+)")
+# a word, a hyphen, a line break or blanks, a word
+HYPHEN_BREAK_RX = re.compile(r"(\w{2,})-([ \t]*\n[ \t]*|[ \t]+)(\w+)")
+_HYPHEN_GAP_RX = re.compile(r"-(?=[ \t]*\n|[ \t]+)")
+
+
+def hyphen_breaks(text: str):
+    """HYPHEN_BREAK_RX.finditer(text), found from the hyphens: tried at every position,
+    the pattern runs \w{2,} to the end of every word from each of its letters (~70 us a
+    page). A match ends its word at the hyphen, so it can only start where the run of
+    word characters before a hyphen (that a gap follows) starts, and not inside the
+    previous match, which ends at the end of a word."""
+    end = 0
+    for g in _HYPHEN_GAP_RX.finditer(text):
+        start = g.start()
+        while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):  # \w
+            start -= 1
+        if g.start() - start < 2 or start < end:
+            continue
+        m = HYPHEN_BREAK_RX.match(text, start)
+        if m:
+            end = m.end()
+            yield m
 
 
 def join_hyphenated(mt: MappedText) -> MappedText:
@@ -345,8 +389,20 @@ def join_hyphenated(mt: MappedText) -> MappedText:
         if "\n" in gap:  # a real hyphen at a line end: keep it, drop the break
             return left + "-" + right
         return m.group(0)
-    # "samverkans- överenskommelse" / "SAMVERKANSÖVERENS-\nKOMMELSE"
-    return mt.sub(HYPHEN_BREAK_RX, repl)
+    # "samverkans- överenskommelse" / "SAMVERKANSÖVERENS-\nKOMMELSE": what
+    # mt.sub(HYPHEN_BREAK_RX, repl) does, over hyphen_breaks' matches
+    text = mt.text
+    b, pos = TextBuilder(mt), 0
+    for m in hyphen_breaks(text):
+        new = repl(m)
+        if new != m.group(0):
+            b.keep(pos, m.start())
+            b.replace(m.start(), m.end(), new)
+            pos = m.end()
+    if pos == 0:
+        return mt
+    b.keep(pos, len(text))
+    return b.build()
 
 
 def reflow(mt: MappedText) -> MappedText:
