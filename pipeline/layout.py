@@ -140,18 +140,18 @@ def drop_running_lines(mt: MappedText) -> MappedText:
     zones, pos = [], 0
     for chunk in text.split("\f"):
         lines = chunk.split("\n")
-        zone = _first_lines(lines, pos, 1) + _first_lines(lines, pos + len(chunk), -1)[::-1]
-        zones.append([(s, e, _line_key(text[s:e])) for s, e in zone])
+        zones.append(_first_lines(lines, pos, 1) + _first_lines(lines, pos + len(chunk), -1)[::-1])
         pos += len(chunk) + 1
-    drop = {(s, e) for z in zones for s, e, _ in z
+    drop = {(s, e) for z in zones for s, e in z
             if "\t" in text[s:e] and any(PAGE_NUMBER_CELL_RX.match(c) for c in text[s:e].split("\t"))}
     if sum(1 for z in zones if z) >= 2:
+        keyed = [[(s, e, _line_key(text[s:e])) for s, e in z] for z in zones]
         seen: dict[str, int] = {}
-        for z in zones:
+        for z in keyed:
             for key in {k for _, _, k in z}:
                 seen[key] = seen.get(key, 0) + 1
         need = max(2, (sum(1 for z in zones if z) + 1) // 2)
-        drop |= {(s, e) for z in zones for s, e, k in z if seen[k] >= need and len(k) >= 3}
+        drop |= {(s, e) for z in keyed for s, e, k in z if seen[k] >= need and len(k) >= 3}
     if not drop:
         return mt
     b, pos = TextBuilder(mt), 0

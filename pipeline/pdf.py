@@ -106,16 +106,17 @@ def text_runs(tp: pdfium.PdfTextPage) -> list[tuple[float, float, float, float, 
     paragraph, a name in a column, a bold word), each (left, bottom, right, top) in PDF
     points with its text, white space collapsed and stripped: what
     tp.get_text_bounded(rect) gives, read in one pass (see _run_texts)."""
-    n = pdfium_c.FPDFText_CountRects(tp, 0, -1)
+    raw = tp.raw
+    n = pdfium_c.FPDFText_CountRects(raw, 0, -1)
     rects = []
     if n <= 0:
         return rects
     l, b, r, t = ctypes.c_double(), ctypes.c_double(), ctypes.c_double(), ctypes.c_double()
     args = (ctypes.byref(l), ctypes.byref(t), ctypes.byref(r), ctypes.byref(b))
     for i in range(n):
-        pdfium_c.FPDFText_GetRect(tp, i, *args)
+        pdfium_c.FPDFText_GetRect(raw, i, *args)
         rects.append((l.value, b.value, r.value, t.value))
-    texts = _run_texts(tp, rects)   # after the page's rects: CountRects replaces pdfium's list
+    texts = _run_texts(raw, rects)   # after the page's rects: CountRects replaces pdfium's list
     out, buf = [], None
     for k, (l, b, r, t) in enumerate(rects):
         txt = texts[k]
@@ -128,8 +129,9 @@ def text_runs(tp: pdfium.PdfTextPage) -> list[tuple[float, float, float, float, 
     return out
 
 
-def _run_texts(tp: pdfium.PdfTextPage, rects: list) -> list[Optional[str]]:
-    """The text of every rectangle, sliced out of the page text read once, or None where
+def _run_texts(tp, rects: list) -> list[Optional[str]]:
+    """The text of every rectangle (`tp`: the raw text page handle, TextPage.raw: calls
+    with it skip a property lookup), sliced out of the page text read once, or None where
     it must be asked of pdfium rectangle by rectangle (GetBoundedText scans every
     character of the page per call: ~9 us a rectangle, 0.3 ms a page).
 
@@ -161,17 +163,36 @@ def _run_texts(tp: pdfium.PdfTextPage, rects: list) -> list[Optional[str]]:
         pos += len(line) + 2
     if sum(c for _, _, c in lines) != len(rects):
         return [None] * len(rects)
+    unmapped = "\ufffe" in text
+    if unmapped:
+        text = _hyphens_marked(tp, text)
     texts: list[Optional[str]] = []
     for s, e, c in lines:
-        starts = _run_starts(tp, s, e, c) if c > 1 else [s]
-        starts.append(e)
-        texts.extend(_unicode_fix(tp, text, a, z) for a, z in zip(starts, starts[1:]))
+        if c == 1:
+            texts.append(text[s:e])
+        else:
+            starts = _run_starts(tp, s, e, c)
+            starts.append(e)
+            texts.extend(text[a:z] for a, z in zip(starts, starts[1:]))
+    if unmapped:
+        texts = [t.replace("\ufffe", "") for t in texts]
     for k in _overlapping(rects):
         texts[k] = None
     return texts
 
 
-def _run_starts(tp: pdfium.PdfTextPage, s: int, e: int, c: int) -> list[int]:
+def _hyphens_marked(tp, text: str) -> str:
+    """pdfium's page text has U+FFFE for a line-end hyphen, whose character (what
+    GetBoundedText gives) is U+0002, and for a glyph without Unicode (left out there):
+    the hyphens become U+0002, the others stay U+FFFE to be dropped."""
+    chars = list(text)
+    for m in re.finditer("\ufffe", text):
+        if pdfium_c.FPDFText_GetUnicode(tp, m.start()) == 2:
+            chars[m.start()] = "\x02"
+    return "".join(chars)
+
+
+def _run_starts(tp, s: int, e: int, c: int) -> list[int]:
     """First character of each of the `c` runs in [s, e): where the number of runs in
     [s, p) goes up, found by galloping then bisection (runs of single characters, as
     some producers place every glyph, cost two calls each)."""
@@ -191,16 +212,6 @@ def _run_starts(tp: pdfium.PdfTextPage, s: int, e: int, c: int) -> list[int]:
                 a = m + 1
         starts.append(a)
     return starts
-
-
-def _unicode_fix(tp: pdfium.PdfTextPage, text: str, a: int, z: int) -> str:
-    """text[a:z] as GetBoundedText gives it: pdfium's page text has U+FFFE for a
-    line-end hyphen (its character is U+0002) and for a glyph without Unicode (left out)."""
-    piece = text[a:z]
-    if "\ufffe" not in piece:
-        return piece
-    return "".join(("\x02" if pdfium_c.FPDFText_GetUnicode(tp, a + i) == 2 else "") if ch == "\ufffe" else ch
-                   for i, ch in enumerate(piece))
 
 
 def _overlapping(rects: list) -> set[int]:
