@@ -40,7 +40,7 @@ from typing import Optional
 
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # must be set before Tesseract starts
 
-from PIL import Image, ImageFilter, ImageOps, ImageSequence, UnidentifiedImageError  # noqa: E402
+from PIL import ExifTags, Image, ImageFilter, ImageOps, ImageSequence, UnidentifiedImageError  # noqa: E402
 
 from .ingest import Document, IngestError, Page  # noqa: E402
 from .layout import LIST_ITEM_RX  # noqa: E402
@@ -134,14 +134,16 @@ def assemble_lines_boxed(runs: list[list[Box]], page_width: float) -> tuple[str,
         return "", []
     frags.sort(key=lambda f: (f.top + f.bottom) / 2)
     lines: list[list[Box]] = []
-    cur = None
+    cur, top, bottom = None, 0.0, 0.0
     for f in frags:
+        # one visual line while the overlap with the line's first fragment (not the union)
+        # is over half the lower height (min/max written out: this loop is hot)
         if cur is not None:
-            top, bottom = cur[0].top, cur[0].bottom  # the line's first fragment, not the union
-            if min(bottom, f.bottom) - max(top, f.top) > 0.5 * min(bottom - top, f.bottom - f.top):
+            ft, fb = f.top, f.bottom
+            if (bottom if bottom < fb else fb) - (top if top > ft else ft) > 0.5 * min(bottom - top, fb - ft):
                 cur.append(f)
                 continue
-        cur = [f]
+        cur, top, bottom = [f], f.top, f.bottom
         lines.append(cur)
     left = min(f.x0 for f in frags)
     heights = [l[0].bottom - l[0].top if len(l) == 1 else max(b.bottom for b in l) - min(b.top for b in l)
@@ -152,7 +154,7 @@ def assemble_lines_boxed(runs: list[list[Box]], page_width: float) -> tuple[str,
     tops = [l[0].ref if len(l) == 1 else _median([b.ref for b in l]) for l in lines]
     pitches = sorted(b - a for a, b in zip(tops, tops[1:]) if b > a)
     pitch = pitches[len(pitches) // 4] if pitches else 0
-    texts, placed = [], []   # placed: per line, (offset in the line, word box)
+    texts, placed = [], []   # placed: per line, (start, end in the line, word box)
     tab_at = 0.25 * page_width
     gap = 1.5 * h
     for line in lines:
@@ -167,14 +169,15 @@ def assemble_lines_boxed(runs: list[list[Box]], page_width: float) -> tuple[str,
             prev = b
             at = len(text)
             for p in b.parts:
-                words.append((at, p))
-                at += len(p.text.strip()) + 1
+                n = len(p.text.strip())
+                words.append((at, at + n, p))
+                at += n + 1
             text += b.text
         texts.append(text)
         placed.append(words)
     right = max((l[-1].x1 for l, t in zip(lines, texts) if "\t" not in t), default=0)
     out: list[str] = []
-    boxes: list[tuple[int, int, Box]] = []
+    starts = []  # where each line's text begins in the joined text
     pos = 0  # offset of out[-1] in the joined text
     for k, text in enumerate(texts):
         if k:
@@ -183,13 +186,13 @@ def assemble_lines_boxed(runs: list[list[Box]], page_width: float) -> tuple[str,
                 pos += len(out[-1]) + 1
                 out.append("")
             elif _wrapped(lines[k - 1], texts[k - 1], lines[k], text, right, h):
-                base = pos + len(out[-1]) + 1
+                starts.append(pos + len(out[-1]) + 1)
                 out[-1] += " " + text  # the previous line was full: the word did not fit
-                boxes.extend((base + at, base + at + len(p.text.strip()), p) for at, p in placed[k])
                 continue
             pos += len(out[-1]) + 1
         out.append(text)
-        boxes.extend((pos + at, pos + at + len(p.text.strip()), p) for at, p in placed[k])
+        starts.append(pos)
+    boxes = [(at + s, at + e, p) for at, words in zip(starts, placed) for s, e, p in words]
     return "\n".join(out), boxes
 
 
@@ -205,7 +208,7 @@ def _wrapped(prev: list[Box], prev_text: str, line: list[Box], text: str, right:
     if LIST_ITEM_RX.match(text) or _BULLET_START.match(text):
         return False
     first = line[0]
-    word = text.split()[0]
+    word = text.split(None, 1)[0]
     est = (first.x1 - first.x0) * len(word) / max(1, len(first.text))
     return prev[-1].x1 + est + 0.3 * h > right - 0.5 * h
 
@@ -253,7 +256,7 @@ def deskew_angle(img: Image.Image, limit: float = 3.0) -> float:
     The ink (dark pixels of the half-scale image) is sheared rather than the image
     rotated: each angle is one histogram of row positions, ~20 ms a page in all."""
     import numpy as np
-    a = np.asarray(img.convert("L").reduce(2))
+    a = np.asarray((img if img.mode == "L" else img.convert("L")).reduce(2))
     ys, xs = np.nonzero(a < 128)
     if len(ys) < 50:
         return 0.0
@@ -282,7 +285,7 @@ def ocr_image(img: Image.Image, dpi: int = DPI) -> OcrPage:
     while rotating the image costs ~0.1 s and makes Tesseract ~5% slower on it. Beyond
     that the tilted reading falls off (0.0046/0.0009 at 1.5°, 0.16/0.0006 at 2°), so the
     image is deskewed first."""
-    img = ImageOps.exif_transpose(img).convert("L")
+    img = _upright_grey(img)
     angle = deskew_angle(img)
     turned = abs(angle) > ROTATE_OVER
     if turned:
@@ -295,6 +298,15 @@ def ocr_image(img: Image.Image, dpi: int = DPI) -> OcrPage:
             page, placed = again, placed2
     page.boxes = [(s, e, *_unrotate(b, angle if turned else 0.0, img.width, img.height, 72 / dpi)) for s, e, b in placed]
     return page
+
+
+def _upright_grey(img: Image.Image) -> Image.Image:
+    """The image turned as its EXIF orientation says, in greyscale; an upright greyscale
+    image (every rendered PDF page) as it is, without the two copies of 4 MB that
+    ImageOps.exif_transpose and convert make of it regardless."""
+    if img.getexif().get(ExifTags.Base.Orientation, 1) != 1:
+        img = ImageOps.exif_transpose(img)
+    return img if img.mode == "L" else img.convert("L")
 
 
 def _unrotate(b: Box, angle: float, width: int, height: int, scale: float) -> tuple[float, float, float, float]:
