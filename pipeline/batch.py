@@ -221,7 +221,7 @@ def run(paths: Iterable[Path | str], out_dir: Path | str, options: Optional["Opt
 
         # 3. process, committing each document as it finishes; files that cannot even
         # be hashed fail at once in ingest (no worker needed)
-        uncached: dict[str, str] = {}
+        uncached: dict[str, str | bytes] = {}
         for key, path in order:
             if key is None:
                 uncached[path] = _record_here(path, options, briefs)

@@ -51,7 +51,7 @@ CREATE TABLE IF NOT EXISTS cache (
     sha256 TEXT NOT NULL,
     fingerprint TEXT NOT NULL,
     failed INTEGER NOT NULL,       -- 1 if the record has errors
-    record TEXT NOT NULL,          -- Record JSON
+    record TEXT NOT NULL,          -- Record JSON (UTF-8 bytes as the worker sent them, or text)
     seconds REAL,
     created REAL,
     pages INTEGER,                 -- source.pages  } what the run summary needs, so a
@@ -138,7 +138,7 @@ class Brief:
     errors: list[tuple[str, str]]    # (stage, message)
 
 
-def brief_of(record_json: str) -> Brief:
+def brief_of(record_json: str | bytes) -> Brief:
     """The Brief of a record's JSON (for rows written before the columns existed)."""
     rec = json.loads(record_json)
     src = rec.get("source") or {}
@@ -179,7 +179,7 @@ class State:
                 found[key] = Brief(bool(failed), pages, ocr or 0, [tuple(e) for e in json.loads(errors)])
         return found
 
-    def put(self, key: str, sha256: str, fp: str, record_json: str, seconds: float, brief: Brief) -> None:
+    def put(self, key: str, sha256: str, fp: str, record_json: str | bytes, seconds: float, brief: Brief) -> None:
         """Commit one document (its own transaction)."""
         with self.conn:
             self.conn.execute("BEGIN IMMEDIATE")
@@ -225,7 +225,7 @@ class State:
                 self.conn.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?)", learnt)
         return out
 
-    def records(self, keys: Iterable[str]) -> Iterator[str]:
+    def records(self, keys: Iterable[str]) -> Iterator[str | bytes]:
         for k in keys:
             row = self.conn.execute("SELECT record FROM cache WHERE key = ?", (k,)).fetchone()
             if row:

@@ -4,13 +4,19 @@ Both run the same per-document function, `process_one(Task) -> Result`, so recor
 identical whichever executor made them.
 
 Local pool (`LocalExecutor`): N worker processes, each loading spaCy, lexicons and
-models once (`warm_up`), fed one document at a time so the parent always knows which
-document a worker is on. That makes the guards exact:
+models once (`warm_up`; a worker forked from the warm fork server skips it). Each worker
+has up to two documents in flight, sent in order: it starts the next one the moment it
+sends a result, without waiting for the parent to store that result and answer, and
+the parent still knows which document a worker is on (the oldest it has not answered).
+Near the end of a batch a worker gets one document at a time, so the last ones spread
+over every worker. The guards stay exact:
 - timeout: an alarm inside the worker turns an overrun into an error record naming the
   stage; a worker stuck in C code past the grace period is killed and replaced;
 - memory: RLIMIT_AS caps each worker's address space, so a runaway allocation raises
   MemoryError (an error record) or, at worst, kills only that worker;
-- leaks: a worker exits after `max_tasks` documents and a fresh one takes its place.
+- leaks: a worker exits after `max_tasks` documents and a fresh one takes its place;
+- a worker that dies or is killed fails only the document it was on; the one queued
+  behind it goes back to the others.
 
 Dask (`DaskExecutor`): tasks are submitted to a `distributed` scheduler with a bounded
 number in flight (memory stays flat), workers warm up through a worker plugin, and a
@@ -28,6 +34,7 @@ import signal
 import threading
 import time
 import traceback
+from collections import deque
 from contextlib import redirect_stderr
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait
@@ -61,7 +68,7 @@ class Result:
     path: str
     sha256: Optional[str]
     key: Optional[str]
-    record_json: str
+    record_json: bytes   # the record as UTF-8 JSON: stored as it comes, never decoded by the parent
     failed: bool
     seconds: float
     pages: int = 0
@@ -110,10 +117,18 @@ Bakgrund
 """
 
 
+_warmed: list = []   # the options this process has warmed up with
+
+
 def warm_up(options: Optional["Options"] = None) -> None:
-    """Load every lazily loaded stage once by processing a tiny in-memory document."""
+    """Load every lazily loaded stage once by processing a tiny in-memory document.
+    Done once per process: a worker forked from the fork server (warmed with the
+    default options, which load every stage) starts warm."""
     from . import ingest, process
     options = options or process.Options()
+    if options in _warmed or process.Options() in _warmed:
+        return
+    _warmed.append(options)
     for mod in ("nlp", "lexicon", "pdf", "ocr", "repair", "match"):
         process._optional(mod)
     try:
@@ -183,7 +198,7 @@ def process_one(task: Task, limit_mb: Optional[int] = None) -> Result:
         gc.collect()
         rec = _error_record(task, "process", f"{Path(task.path).name}: {failure}")
     rec = _friendly(rec, task, limit_mb)
-    return Result(path=task.path, sha256=task.sha256, key=task.key, record_json=rec.to_json(),
+    return Result(path=task.path, sha256=task.sha256, key=task.key, record_json=rec.to_json().encode(),
                   failed=bool(rec.errors), seconds=time.perf_counter() - t0, pages=rec.source.pages,
                   ocr_pages=len(rec.source.ocr_pages), peak_rss_mb=_peak_rss_mb(),
                   worker=f"{os.uname().nodename}:{os.getpid()}", traceback=buf.getvalue(),
@@ -220,11 +235,30 @@ def process_format(path: str) -> str:
 def failure_result(task: Task, stage: str, message: str, seconds: float = 0.0, worker: str = "") -> Result:
     """An error Result made in the parent (worker killed, timed out, lost)."""
     rec = _error_record(task, stage, message)
-    return Result(path=task.path, sha256=task.sha256, key=task.key, record_json=rec.to_json(), failed=True,
+    return Result(path=task.path, sha256=task.sha256, key=task.key, record_json=rec.to_json().encode(), failed=True,
                   seconds=seconds, worker=worker, errors=[(e.stage, e.message) for e in rec.errors])
 
 
 # ---------------------------------------------------------------- local pool
+
+# What goes through a worker's pipe: tuples of plain values, which pickle in a fraction
+# of the time of the dataclasses (the parent's share of the CPU is what two workers on
+# two cores lose). A task is (path, sha256, key, timeout), run with the pool's options; a
+# task with other options travels whole. A result is the Result's fields in order.
+_RESULT_FIELDS = tuple(Result.__dataclass_fields__)
+
+
+def _pack_task(t: Task, options) -> object:
+    return (t.path, t.sha256, t.key, t.timeout) if t.options is None or t.options == options else t
+
+
+def _unpack_task(message, options) -> Task:
+    return message if isinstance(message, Task) else Task(*message[:3], options=options, timeout=message[3])
+
+
+def _pack_result(r: Result) -> tuple:
+    return tuple(getattr(r, f) for f in _RESULT_FIELDS)
+
 
 def _worker_main(conn, options: "Options", limit_mb: Optional[int]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
@@ -233,14 +267,18 @@ def _worker_main(conn, options: "Options", limit_mb: Optional[int]) -> None:
         limit = limit_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     warm_up(options)
+    if options is None:
+        from .process import Options
+        options = Options()
     conn.send(("ready", _peak_rss_mb()))
     while True:
         try:
-            task = conn.recv()
+            message = conn.recv()
         except EOFError:
             return
-        if task is None:
+        if message is None:
             return
+        task = _unpack_task(message, options)
         result = None
         try:
             result = process_one(task, limit_mb)
@@ -250,7 +288,7 @@ def _worker_main(conn, options: "Options", limit_mb: Optional[int]) -> None:
             gc.collect()
             lim = f" ({limit_mb} MB)" if limit_mb else ""
             result = failure_result(task, "process", f"{Path(task.path).name}: memory limit exceeded{lim}")
-        conn.send(("result", result))
+        conn.send(("result", _pack_result(result)))
 
 
 @dataclass
@@ -258,13 +296,20 @@ class _Slot:
     proc: multiprocessing.Process
     conn: object
     ready: bool = False
-    task: Optional[Task] = None
-    started: float = 0.0
-    done: int = 0
+    queue: deque = field(default_factory=deque)   # tasks sent and not answered; [0] is being processed
+    started: float = 0.0                          # when queue[0] started, as far as the parent knows
+    sent: int = 0
+    closing: bool = False                         # told to exit once its queue is done
+
+    @property
+    def task(self) -> Optional[Task]:
+        return self.queue[0] if self.queue else None
 
 
 class LocalExecutor:
     """A pool of worker processes; `map_unordered` yields Results as documents finish."""
+
+    depth = 2   # documents in flight per worker
 
     def __init__(self, workers: Optional[int] = None, max_tasks: int = 200, timeout: Optional[float] = 300,
                  max_memory_mb: Optional[int] = 2048, options: Optional["Options"] = None, preload: bool = True):
@@ -308,82 +353,108 @@ class LocalExecutor:
     def map_unordered(self, tasks: Iterable[Task]) -> Iterator[Result]:
         for k, v in THREAD_ENV.items():
             os.environ.setdefault(k, v)
-        pending = iter(tasks)
-        exhausted = False
+        pending: deque[Task] = deque(tasks)
         slots: list[_Slot] = []
 
-        def next_task() -> Optional[Task]:
-            nonlocal exhausted
-            if exhausted:
-                return None
-            t = next(pending, None)
-            if t is None:
-                exhausted = True
-            return t
+        def fill(slot: _Slot) -> None:
+            """Top the worker up to `depth` documents; one at a time once fewer remain
+            than there are workers (the tail spreads out); tell it to exit when it has
+            had its `max_tasks` or nothing is left for it."""
+            while pending and not slot.closing and len(slot.queue) < self.depth and slot.sent < self.max_tasks:
+                if slot.queue and len(pending) < sum(1 for s in slots if not s.closing):
+                    break
+                t = pending.popleft()
+                if t.timeout is None:
+                    t.timeout = self.timeout
+                if not slot.queue:
+                    slot.started = time.monotonic()
+                slot.queue.append(t)
+                slot.sent += 1
+                _send(slot, _pack_task(t, self.options))
+            if not slot.closing and (slot.sent >= self.max_tasks or (not pending and not slot.queue)):
+                slot.closing = True
+                _send(slot, None)   # it exits after its queue; reaped when its sentinel fires
 
-        def assign(slot: _Slot) -> bool:
-            t = next_task()
-            if t is None:
-                return False
-            if t.timeout is None:
-                t.timeout = self.timeout
-            slot.task, slot.started = t, time.monotonic()
-            slot.conn.send(t)
-            return True
+        def fill_all() -> None:
+            for s in slots:
+                if s.ready:
+                    fill(s)
+
+        def replace() -> None:
+            """Start a worker for one that is leaving, if there is work it could take."""
+            if pending and sum(1 for s in slots if not s.closing) < self.workers:
+                slots.append(self._start())
+
+        def failed(slot: _Slot, message: str) -> Result:
+            """The document the worker was on fails; the ones queued behind it go back."""
+            t = slot.queue.popleft()
+            pending.extendleft(reversed(slot.queue))
+            slot.queue.clear()
+            return failure_result(t, "process", f"{Path(t.path).name}: {message}", time.monotonic() - slot.started,
+                                  str(slot.proc.pid))
 
         start_failures = 0
         try:
-            slots = [self._start() for _ in range(self.workers)]
+            slots.extend(self._start() for _ in range(min(self.workers, max(1, len(pending)))))
             while slots:
                 now = time.monotonic()
                 deadlines = [s.started + s.task.timeout + KILL_GRACE for s in slots if s.task and s.task.timeout]
                 wait_for = max(0.0, min(deadlines) - now) if deadlines else None
-                ready = wait([s.conn for s in slots] + [s.proc.sentinel for s in slots], timeout=wait_for)
+                ready = set(wait([s.conn for s in slots] + [s.proc.sentinel for s in slots], timeout=wait_for))
                 for slot in list(slots):
-                    retire = kill = False
-                    if _has_data(slot):
-                        try:
-                            kind, payload = slot.conn.recv()
-                        except (EOFError, OSError):
-                            kind, payload = "died", None
-                        if kind == "ready":
-                            slot.ready, start_failures = True, 0
-                            self.warmup_rss_mb.append(payload)
-                            retire = not assign(slot)
-                        elif kind == "result":
-                            slot.task = None
-                            slot.done += 1
-                            yield payload
-                            retire = slot.done >= self.max_tasks or not assign(slot)
-                        else:
-                            slot.proc.join(timeout=5)
-                    if not retire and not slot.proc.is_alive():
-                        if slot.task is not None:
-                            why = _death_reason(slot.proc.exitcode, self.max_memory_mb)
-                            yield failure_result(slot.task, "process", f"{Path(slot.task.path).name}: {why}",
-                                                 time.monotonic() - slot.started, str(slot.proc.pid))
-                            slot.task = None
+                    # results first, then death: a worker may send its last result and exit
+                    dead = slot.proc.sentinel in ready
+                    if slot.conn in ready or dead:
+                        while _has_data(slot):
+                            try:
+                                kind, payload = slot.conn.recv()
+                            except (EOFError, OSError):
+                                dead = True
+                                break
+                            if kind == "ready":
+                                slot.ready, start_failures = True, 0
+                                self.warmup_rss_mb.append(payload)
+                                fill(slot)
+                            else:
+                                slot.queue.popleft()
+                                slot.started = time.monotonic()
+                                fill(slot)      # the worker's next document goes out before the parent's own work
+                                if slot.closing and not slot.queue:
+                                    replace()   # a recycled worker's successor starts while it exits
+                                yield Result(*payload)
+                    if dead:
+                        slot.proc.join(timeout=5)
+                        if slot.proc.is_alive():   # closed its end of the pipe but lives on
+                            slot.proc.kill()
+                            slot.proc.join()
+                        if slot.queue:
+                            yield failed(slot, _death_reason(slot.proc.exitcode, self.max_memory_mb))
                         elif not slot.ready:
                             start_failures += 1
                             if start_failures > 3:
                                 raise RuntimeError(f"worker processes fail to start (exit code "
                                                    f"{slot.proc.exitcode}); is --max-memory too low?")
-                        retire = kill = True
-                    if not retire and slot.task and slot.task.timeout and \
-                            time.monotonic() > slot.started + slot.task.timeout + KILL_GRACE:
-                        yield failure_result(slot.task, "process",
-                                             f"{Path(slot.task.path).name}: timed out after {slot.task.timeout:g} s "
-                                             f"(worker killed)", time.monotonic() - slot.started, str(slot.proc.pid))
-                        slot.task = None
-                        retire = kill = True
-                    if retire:
-                        self._stop(slot, kill=kill)
+                        slot.conn.close()
                         slots.remove(slot)
-                        if slot.task is None and not exhausted:
-                            slots.append(self._start())
+                        replace()
+                        fill_all()
+                        continue
+                    if slot.task and slot.task.timeout and time.monotonic() > slot.started + slot.task.timeout + KILL_GRACE:
+                        yield failed(slot, f"timed out after {slot.task.timeout:g} s (worker killed)")
+                        self._stop(slot, kill=True)
+                        slots.remove(slot)
+                        replace()
+                        fill_all()
         finally:
             for slot in slots:
                 self._stop(slot, kill=True)
+
+
+def _send(slot: _Slot, message) -> None:
+    try:
+        slot.conn.send(message)
+    except (OSError, BrokenPipeError):
+        pass   # the worker is gone: its sentinel reports it
 
 
 def _has_data(slot: _Slot) -> bool:
