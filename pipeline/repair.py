@@ -46,6 +46,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 from typing import Optional
 
 from .lexicon import BEGIN, END, MIDDLE, PROPER, STEM, WORD, lexicon, skeleton
@@ -635,19 +636,19 @@ def fix_bigram(readings: tuple[str, ...], prev: str, nxt: str) -> Optional[tuple
 _SENT_END = re.compile(r"[.!?:;]|\n\s*\n")
 
 
-def _prev_for_model(text: str, toks: list, idx: int, s: int, prev: str) -> str:
+def _prev_for_model(text: str, ends: list[int], idx: int, s: int, prev: str) -> str:
     """The previous word as the context model knows it: '<s>' across a sentence end,
     '<num>' for a number."""
-    if idx == 0 or not prev or _SENT_END.search(text[toks[idx - 1].end():s]):
+    if idx == 0 or not prev or _SENT_END.search(text[ends[idx - 1]:s]):
         return "<s>"
     return "<num>" if prev.isdigit() else prev
 
 
-def _next_for_model(text: str, toks: list, idx: int, e: int) -> str:
+def _next_for_model(text: str, words: list[str], starts: list[int], idx: int, e: int) -> str:
     """The next word's likely reading (its own context-free repair)."""
-    if idx + 1 >= len(toks) or _SENT_END.search(text[e:toks[idx + 1].start()]):
+    if idx + 1 >= len(words) or _SENT_END.search(text[e:starts[idx + 1]]):
         return "<s>"
-    t = toks[idx + 1].group(0)
+    t = words[idx + 1]
     if t.isdigit():
         return "<num>"
     if _wordlike(t) and len(t) > 1:
@@ -657,8 +658,41 @@ def _next_for_model(text: str, toks: list, idx: int, e: int) -> str:
 
 # ---------------------------------------------------------------- the stage
 
+# PROTECTED's alternatives one by one, each with substrings every match of it holds:
+# most texts hold no "@", "www." or ".se", and one scan per alternative that can match
+# is several times faster than the alternation tried at every character
+_PROTECTED_PARTS = [(re.compile(p), needles) for p, needles in (
+    (r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", ("@",)),
+    (r"(?:https?://|www\.)\S+", ("http://", "https://", "www.")),
+    (r"\b[\w-]+\.(?:se|nu|com|org|eu|net)\b(?:/\S*)?", (".se", ".nu", ".com", ".org", ".eu", ".net")),
+    (r"\b[A-ZÅÄÖ]{1,6}[ -]?\d{1,4}[/:-]\d{1,6}(?:[/:-]\d+)*\b", None),    # None: any digit (\d)
+    (r"\b\d+(?:[.,:/-]\d+)*\b", None),
+)]
+_DIGIT = re.compile(r"\d")
+assert "|".join(p.pattern for p, _ in _PROTECTED_PARTS) == PROTECTED.pattern
+
+
 def _protected_spans(text: str) -> list[tuple[int, int]]:
-    return [m.span() for m in PROTECTED.finditer(text)]
+    """PROTECTED.finditer(text) spans, found alternative by alternative: from where the
+    last match ended, the next match starts where the first alternative can match, and
+    is the match of the first alternative (in PROTECTED's order) that matches there."""
+    digit = _DIGIT.search(text) is not None
+    parts = [p for p, needles in _PROTECTED_PARTS if (any(n in text for n in needles) if needles else digit)]
+    nxt = [p.search(text) for p in parts]
+    spans = []
+    pos = 0
+    while True:
+        start = -1
+        for i, m in enumerate(nxt):
+            if m is not None and m.start() < pos:
+                m = nxt[i] = parts[i].search(text, pos)
+            if m is not None and (start < 0 or m.start() < start):
+                start = m.start()
+        if start < 0:
+            return spans
+        m = next(m for m in nxt if m is not None and m.start() == start)
+        spans.append(m.span())
+        pos = m.end()
 
 
 def _is_abbrev(text: str, s: int, e: int) -> bool:
@@ -779,40 +813,32 @@ def _joined(a: str, b: str, max_cost: float = MAX_COST) -> Optional[str]:
     return apply_case(tok, c[0].form) if c and is_valid(c[0].form) else None
 
 
-def fix_boundaries(text: str, toks: list) -> dict[int, tuple[int, str]]:
-    """Token-boundary artefacts, as {first token index: (last token index, replacement)}:
+def fix_boundaries(words: list[str], seps: list[str], props: list[int]) -> dict[int, tuple[int, str]]:
+    """Token-boundary artefacts, as {first token index: (last token index, replacement)}
+    (words: the tokens; seps[k]: the text before token k; props: `_props` of each):
     - a hyphen and a space inside a word ("överens- kommelsen": a line-end hyphen that
       lost its line break), joined when the next word is no conjunction and the whole
       is a word;
     - a space inside a word ("6verens kommelsen"), joined when the second piece is no
       word and has no reading on its own but the whole has one."""
     joins: dict[int, tuple[int, str]] = {}
-    for i in range(len(toks) - 1):
-        a, b = toks[i], toks[i + 1]
-        bt = b.group(0)
-        ae, bs = a.end(), b.start()
-        hyphen = bs - ae == 2 and text[ae] == "-" and text[ae + 1] == " "
-        if not hyphen and not (bs - ae == 1 and text[ae] == " " and _stray_piece(bt)):
-            continue
-        at = a.group(0)
+    for k in [k for k in range(1, len(words)) if seps[k] == "- " or (seps[k] == " " and props[k] & _STRAY)]:
+        i = k - 1
+        at, bt = words[i], words[k]
         if len(at) < 2 or len(bt) < 2 or not bt[:1].islower() or i in joins or (i - 1) in joins:
             continue
-        if hyphen:
+        if seps[k] == "- ":
             r = _joined(at, bt) if bt not in _HYPHEN_KEEP else None
         else:
             r = _joined(at, bt, 1.5) if _wordlike(at) else None  # cheap readings: tried on every stray piece
         if r is not None:
-            joins[i] = (i + 1, r)
+            joins[i] = (k, r)
     return joins
 
 
-@lru_cache(maxsize=200_000)
 def _stray_piece(t: str) -> bool:
     """A lower-case piece that is no word and has no reading of its own."""
     return t.isalpha() and t.islower() and len(t) >= 2 and not is_valid(t) and _decide(t, False)[1] == t
-
-
-_QUIET: dict[str, bool] = {}
 
 
 def _is_quiet(tok: str) -> bool:
@@ -829,46 +855,65 @@ def _is_quiet(tok: str) -> bool:
     return not any(f != low and f.endswith("a") for f in lexicon().by_skeleton.get(skeleton(low), ()))
 
 
+_QUIET, _STRAY = 1, 2
+_PROPS: dict[str, int] = {}     # token -> _QUIET | _STRAY bits (cached per process)
+
+
+def _props(tok: str) -> int:
+    v = _PROPS[tok] = (_QUIET if _is_quiet(tok) else 0) | (_STRAY if _stray_piece(tok) else 0)
+    return v
+
+
+# TOKEN with a group: split() gives the text between tokens and the tokens in turn
+_TOKEN_SPLIT = re.compile("(" + TOKEN.pattern + ")")
+
+
 def repair_text(text: str, damaged: bool, ocr: bool = False) -> list[Change]:
     """Changes for one block of text (offsets into `text`)."""
     changes: list[Change] = []
     if not damaged:
         return fix_invented_dots(text) if ocr else changes
+    parts = _TOKEN_SPLIT.split(text)
+    words, seps = parts[1::2], parts[0::2]     # seps[k]: the text before token k
+    n = len(words)
+    ends = list(accumulate(map(len, parts)))   # ends[2k + 1]: where token k ends
+    starts, ends = ends[0::2][:n], ends[1::2]
+    if len(_PROPS) > 400_000:
+        _PROPS.clear()
+    props = list(map(_PROPS.get, words))
+    if None in props:
+        props = [_props(w) if p is None else p for w, p in zip(words, props)]
+    joins = fix_boundaries(words, seps, props)
+    # tokens with nothing to decide (the common case) pass as they are: only the others
+    # are looked at, with the words around them
+    todo = [k for k in range(n) if not props[k] & _QUIET or seps[k + 1][:1] == "-" or k in joins]
+    if not todo:
+        return changes
     prot = _protected_spans(text)
     pi = 0
-    toks = [m for m in TOKEN.finditer(text)]
-    joins = fix_boundaries(text, toks)
     has_model = lexicon().bigrams is not None
-    out_words: list[str] = []   # repaired lower-case words, for context
+    out = words[:]      # the word each token became (None: joined to the one before)
     skip_to = -1
-    quiet = _QUIET
-    if len(quiet) > 400_000:
-        quiet.clear()
-    for idx, m in enumerate(toks):
+    for idx in todo:
         if idx <= skip_to:
             continue
-        tok = m.group(0)
-        q = quiet.get(tok)
-        if q is None:
-            q = quiet[tok] = _is_quiet(tok)
-        if q and idx not in joins and text[m.end():m.end() + 1] != "-":
-            out_words.append(tok)   # the common case: nothing to decide
-            continue
-        s, e = m.span()
+        tok = words[idx]
+        s, e = starts[idx], ends[idx]
         if idx in joins:
             last, rep = joins[idx]
-            e = toks[last].end()
+            e = ends[last]
             if not any(ps < e and s < pe for ps, pe in prot):
                 changes.append(Change(s, e, text[s:e], rep, 0.6, "boundary"))
-                out_words.append(rep)
+                out[idx] = rep
+                out[last] = None
                 skip_to = last
                 continue
         while pi < len(prot) and prot[pi][1] <= s:
             pi += 1
         if pi < len(prot) and prot[pi][0] < e and tok != "1":
-            out_words.append(tok)
             continue
-        prev_cased = out_words[-1] if out_words else ""
+        j = idx - 1 if idx == 0 or out[idx - 1] is not None else idx - 2
+        prev_cased = out[j] if j >= 0 else ""
         prev = prev_cased.lower()
         new, conf, fixer = tok, 1.0, ""
         if tok == "1":
@@ -886,16 +931,17 @@ def repair_text(text: str, damaged: bool, ocr: bool = False) -> list[Change]:
             # context only for the few readings neighbours decide
             list_item = text[s - 2:s] in (". ", ") ") and _LIST_ITEM.search(text[max(0, s - 8):s])
             if low in _CONTEXT_WORDS or prev in _CONTEXT_PREV or list_item:
-                nxt_tok = toks[idx + 1].group(0).lower() if idx + 1 < len(toks) else ""
+                nxt_tok = words[idx + 1].lower() if idx + 1 < n else ""
+                j2 = j - 1 if j <= 0 or out[j - 1] is not None else j - 2
                 ctx = fix_context(low, "att" if list_item else prev, nxt_tok,
-                                  out_words[-2].lower() if len(out_words) > 1 else "")
+                                  out[j2].lower() if j2 >= 0 else "")
                 if ctx is not None and ctx != low:
                     low, conf, fixer = ctx, 0.75, "ocr-context"
             elif has_model:
                 readings = context_readings(low, alts)
                 if readings:
-                    r = fix_bigram(readings, _prev_for_model(text, toks, idx, s, prev),
-                                   _next_for_model(text, toks, idx, e))
+                    r = fix_bigram(readings, _prev_for_model(text, ends, idx, s, prev),
+                                   _next_for_model(text, words, starts, idx, e))
                     if r is not None:
                         low, conf, fixer = r[0], round(min(0.95, 0.5 + 0.15 * r[1]), 2), "ocr-context"
             if low != new.lower():
@@ -908,7 +954,7 @@ def repair_text(text: str, damaged: bool, ocr: bool = False) -> list[Change]:
                 new = rep
         if new != tok:
             changes.append(Change(s, e, tok, new, conf, fixer))
-        out_words.append(new)
+            out[idx] = new
     return changes
 
 
