@@ -118,12 +118,12 @@ def discover(paths: Iterable[Path | str]) -> tuple[list[Path], list[Path]]:
     suffix, so a wrongly named file gets a clear error rather than silence."""
     found: list[Path] = []
     missing: list[Path] = []
-    seen: set[Path] = set()
+    seen: set[str] = set()
     for p in map(Path, paths):
         if p.is_dir():
-            candidates = [(Path(f), Path(real) if real else None) for f, real in _walk(str(p), os.path.realpath(p))]
+            candidates = list(_walk(str(p), os.path.realpath(p)))
         elif p.exists() or p.is_symlink():
-            candidates = [(p, None)]   # files, and broken or looping symlinks (reported when read)
+            candidates = [(str(p), "")]   # files, and broken or looping symlinks (reported when read)
         else:
             missing.append(p)
             continue
@@ -131,7 +131,7 @@ def discover(paths: Iterable[Path | str]) -> tuple[list[Path], list[Path]]:
             key = key or _identity(f)
             if key not in seen:
                 seen.add(key)
-                found.append(f)
+                found.append(Path(f))
     return found, missing
 
 
@@ -163,11 +163,12 @@ def _walk(top: str, real_top: str) -> Iterator[tuple[str, str]]:
         yield from _walk(os.path.join(top, name), os.path.join(real_top, name))
 
 
-def _identity(f: Path) -> Path:
+def _identity(f: str) -> str:
+    """The resolved path of a file (its absolute path if it cannot be resolved)."""
     try:
-        return f.resolve(strict=True)
+        return str(Path(f).resolve(strict=True))
     except (OSError, RuntimeError):  # broken link or symlink loop
-        return f.absolute()
+        return os.path.abspath(f)
 
 
 def make_executor(config: BatchConfig, options: "Options"):

@@ -51,12 +51,12 @@ CREATE TABLE IF NOT EXISTS cache (
     sha256 TEXT NOT NULL,
     fingerprint TEXT NOT NULL,
     failed INTEGER NOT NULL,       -- 1 if the record has errors
-    record TEXT NOT NULL,          -- Record JSON (UTF-8 bytes as the worker sent them, or text)
+    pages INTEGER,                 -- source.pages          } what the run summary needs, so a
+    ocr_pages INTEGER,             -- len(source.ocr_pages) } warm run parses no record (before
+    errors TEXT,                   -- JSON [[stage, message]] } `record`: read without its overflow pages)
     seconds REAL,
     created REAL,
-    pages INTEGER,                 -- source.pages  } what the run summary needs, so a
-    ocr_pages INTEGER,             -- len(source.ocr_pages) } warm run parses no record
-    errors TEXT                    -- JSON [[stage, message], ...]
+    record TEXT NOT NULL           -- Record JSON (UTF-8 bytes as the worker sent them, or text)
 );
 CREATE TABLE IF NOT EXISTS files (
     path TEXT PRIMARY KEY,         -- absolute path as given (symlinks not resolved)
