@@ -389,7 +389,7 @@ def build_document(path: Path, sha256: str, fmt: str,
         text = text.replace("\f", "\n")
         raw_parts.append(text)
         out.append(Page(i + 1, pos, pos + len(text), ocr=ocr, confidence=conf,
-                        boxes=sorted((pos + s, pos + e, *xy) for s, e, *xy in boxes)))
+                        boxes=sorted([(pos + s, pos + e, x0, y0, x1, y1) for s, e, x0, y0, x1, y1 in boxes])))
         pos += len(text) + 1
     return Document(path, sha256, fmt, "\f".join(raw_parts), out, warnings=warnings)
 
