@@ -138,15 +138,24 @@ def _lines(text: str) -> list[Line]:
 
 
 def _item(line: Line) -> Optional[Item]:
-    m = BULLET.match(line.text)
+    marker = _marker(line.text)
+    return Item(line, line.start + marker[0], marker[1]) if marker else None
+
+
+# the finders ask about the same lines again and again (and lines recur across documents);
+# the Item is built anew each time, since a list's items get their children set
+@lru_cache(maxsize=1 << 14)
+def _marker(text: str) -> Optional[tuple[int, Optional[int]]]:
+    """(length of a line's list marker, its number) or None."""
+    m = BULLET.match(text)
     if m:
-        return Item(line, line.start + m.end(), None)
-    m = NUMBER.match(line.text)
+        return m.end(), None
+    m = NUMBER.match(text)
     if m:
-        return Item(line, line.start + m.end(), int(m.group(1)))
-    m = LETTER.match(line.text)
+        return m.end(), int(m.group(1))
+    m = LETTER.match(text)
     if m:
-        return Item(line, line.start + m.end(), ord(m.group(1)) - ord("a") + 1)
+        return m.end(), ord(m.group(1)) - ord("a") + 1
     return None
 
 
@@ -208,8 +217,8 @@ def _is_heading_like(s: str) -> bool:
     return _looks_like_area(s) and s[:1].isupper() and not s.endswith(":") and heading_kind(s) is None
 
 
-def find_in_lists(text: str) -> list[Area]:
-    lines = _lines(text)
+def find_in_lists(text: str, lines: Optional[list[Line]] = None) -> list[Area]:
+    lines = _lines(text) if lines is None else lines
     areas: list[Area] = []
     goal_chain = False    # the previous list was an area heading's goals
     goal_intro = False    # an introduction speaking of goals/areas preceded
@@ -252,9 +261,9 @@ def find_in_lists(text: str) -> list[Area]:
     return areas
 
 
-def find_area_headings(text: str) -> list[Area]:
+def find_area_headings(text: str, lines: Optional[list[Line]] = None) -> list[Area]:
     """Numbered area headings ("Fokusområde 1: X"), each with the goals listed under it."""
-    lines = _lines(text)
+    lines = _lines(text) if lines is None else lines
     areas: list[Area] = []
     i = 0
     while i < len(lines):
@@ -288,9 +297,9 @@ def _span_lines(lines: list[Line], first: int, items: list[Item]) -> int:
 
 # ---------------------------------------------------------------- tables
 
-def find_in_tables(text: str) -> list[Area]:
+def find_in_tables(text: str, lines: Optional[list[Line]] = None) -> list[Area]:
     areas: list[Area] = []
-    lines = _lines(text)
+    lines = _lines(text) if lines is None else lines
     i = 0
     while i < len(lines):
         cols = lines[i].text.split("\t")
@@ -459,6 +468,8 @@ def find_in_prose(text: str) -> list[Area]:
         sent = text[s:e]
         low = low_text[s:e] if sliceable else f1(sent)
         kw = KW.search(low)
+        if not kw and quoted_before != si - 1:
+            continue   # neither an area sentence nor one right after quoted categories
         quoted = list(QUOTED.finditer(sent))
         # quoted categories: two or more in an area sentence, or more of them right after
         if quoted and (kw and len(quoted) >= 2 or quoted_before == si - 1 and re.search(r"priorit|kategori|omrad", low)):
@@ -649,8 +660,9 @@ def find(ctx: Context) -> list[Area]:
         stops = tuple(s.heading_start for s in ctx.sections if s.heading_start >= 0)
         found = find_flattened(text, tuple(a.text for a in prose), stops) + prose
     else:
-        found = (find_in_lists(text) + find_area_headings(text) + find_in_tables(text) + find_in_columns(text)
-                 + find_in_prose(text))
+        lines = _lines(text)   # read, never changed, by the three line finders
+        found = (find_in_lists(text, lines) + find_area_headings(text, lines) + find_in_tables(text, lines)
+                 + find_in_columns(text) + find_in_prose(text))
     return _merge(found)
 
 
