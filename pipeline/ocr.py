@@ -53,7 +53,7 @@ ROTATE_OVER = 1.05  # degrees: pages tilted more are deskewed before OCR (see oc
 _TMP_DIR = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
 
 
-@dataclass
+@dataclass(slots=True)
 class Box:
     """A run of text and its box, in pixels or points, y growing downwards."""
     x0: float

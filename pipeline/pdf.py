@@ -254,13 +254,28 @@ def ink(page: pdfium.PdfPage) -> float:
     return float((255 - a).mean() / 255) * page.get_width() * page.get_height()
 
 
+def _c_function(name: str, restype, *argtypes):
+    """A copy of one of pypdfium2.raw's pdfium functions with plain pointer types, so that
+    no pointer object is made for each handle it returns (a third of the cost of a call;
+    pypdfium2's own function object is left as it is)."""
+    fn = getattr(pdfium_c, name)
+    copy = type(fn)(ctypes.cast(fn, ctypes.c_void_p).value)
+    copy.restype, copy.argtypes = restype, argtypes
+    return copy
+
+
+_GET_OBJECT = _c_function("FPDFPage_GetObject", ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int)
+_OBJECT_TYPE = _c_function("FPDFPageObj_GetType", ctypes.c_int, ctypes.c_void_p)
+
+
 def drawn_by_text(page: pdfium.PdfPage) -> bool:
     """True when nothing on the page but its text could carry words: no images, shadings
     or form XObjects, and fewer vector paths than text objects (rules and boxes, not
     outlined glyphs). Such a page cannot be a scan under a thin text layer, so the ink
     render (0.7 ms a page) is not needed to judge it. Counted with pdfium's C API."""
-    n = pdfium_c.FPDFPage_CountObjects(page)
-    kinds = Counter(pdfium_c.FPDFPageObj_GetType(pdfium_c.FPDFPage_GetObject(page, i)) for i in range(n))
+    raw = page.raw
+    n = pdfium_c.FPDFPage_CountObjects(raw)
+    kinds = Counter(map(_OBJECT_TYPE, map(_GET_OBJECT, [raw] * n, range(n))))
     if kinds[pdfium_c.FPDF_PAGEOBJ_IMAGE] or kinds[pdfium_c.FPDF_PAGEOBJ_SHADING] or kinds[pdfium_c.FPDF_PAGEOBJ_FORM]:
         return False
     return kinds[pdfium_c.FPDF_PAGEOBJ_TEXT] > kinds[pdfium_c.FPDF_PAGEOBJ_PATH]
@@ -271,9 +286,10 @@ def _chars(text: str) -> int:
     return sum(map(len, text.split()))
 
 
-def garbage_reason(text: str, page_ink: float) -> Optional[str]:
-    """Why a text layer cannot be trusted, or None when it looks sane."""
-    chars = _chars(text)
+def garbage_reason(text: str, page_ink: float, chars: Optional[int] = None) -> Optional[str]:
+    """Why a text layer cannot be trusted, or None when it looks sane. (`chars`: the
+    text's non-blank characters, when the caller has counted them.)"""
+    chars = _chars(text) if chars is None else chars
     expected = page_ink * CHARS_PER_INK
     if chars == 0:
         return "no text layer"
@@ -341,17 +357,18 @@ def page_image(page: pdfium.PdfPage, dpi: int = DPI):
 def read_page(page: pdfium.PdfPage, force_ocr: bool = False) -> PageRead:
     text, boxes = text_layer_boxed(page)
     img = None
-    if not force_ocr and text.strip() and drawn_by_text(page):
+    chars = _chars(text)
+    if not force_ocr and chars and drawn_by_text(page):
         # all the print is text: the layer is thin only if it is garbage in other ways
-        page_ink = _chars(text) / CHARS_PER_INK
-    elif force_ocr or not text.strip():
+        page_ink = chars / CHARS_PER_INK
+    elif force_ocr or not chars:
         # OCR comes next unless the page is blank: one rendering serves both (the ink
         # render cost ~17 ms a scan); only blank or not matters on this path
         img = page_image(page)
         page_ink = 0.0 if img.getextrema() == (255, 255) else 1.0
     else:
         page_ink = ink(page)
-    reason = "OCR forced" if force_ocr else garbage_reason(text, page_ink)
+    reason = "OCR forced" if force_ocr else garbage_reason(text, page_ink, chars)
     if reason is None:
         return PageRead(text, False, None, boxes=boxes)
     if page_ink == 0:  # a blank page: nothing to OCR
