@@ -19,6 +19,7 @@ The stance sentences are cited as evidence.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from ..segment import fold
 from .dates import sentences
@@ -41,6 +42,13 @@ _RX = {k: re.compile("|".join(f"(?:{c})" for c in v)) for k, v in CUES.items()}
 _NEEDLES = {"positive": ("positiv", "tillstyrk", "valkomnar", "bakom", "bra"),
             "negative": ("avstyrk", "negativ", "motsatter", "bakom", "anser inte", "kritisk", "avvisar"),
             "neutral": ("synpunkter", "erinran", "invandningar", "handlingarna")}
+
+
+@lru_cache(maxsize=1 << 14)
+def _kinds(sentence: str) -> tuple[str, ...]:
+    """The kinds of cue a sentence holds (memoised: standard phrasings recur across documents)."""
+    f = fold(sentence)
+    return tuple(kind for kind, rx in _RX.items() if any(n in f for n in _NEEDLES[kind]) and rx.search(f))
 
 
 def classify(found: dict[str, list]) -> str | None:
@@ -74,10 +82,8 @@ def extract(ctx, out) -> None:
     for s, e in sentences(text):
         if e <= body_start:
             continue
-        f = fold(text[s:e])
-        for kind, rx in _RX.items():
-            if any(n in f for n in _NEEDLES[kind]) and rx.search(f):
-                found[kind].append((s, e))
+        for kind in _kinds(text[s:e]):
+            found[kind].append((s, e))
     if not remiss_answer:
         # a document that answers no remiss takes a position only by filing the matter
         # ("läggs till handlingarna"); its office's view of its own proposal is no stance
