@@ -264,6 +264,21 @@ def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return out
 
 
+@lru_cache(maxsize=1 << 14)
+def _line_shape(line: str) -> tuple[bool, bool]:
+    """(all its words are name words, a word is a title head) for a line; (False, False)
+    for a blank one. Memoised: letterheads and signature blocks recur across documents."""
+    words = line.split()
+    if not words:
+        return False, False
+    return all(_is_name_word(w) for w in words), any(_is_title_head(w.rstrip(",;:")) for w in words)
+
+
+@lru_cache(maxsize=1 << 14)
+def _is_officer_label(line: str) -> bool:
+    return bool(_OFFICER_LABEL.match(fold(line)))
+
+
 def _block_people(ctx: Context, start: int, end: int) -> list[Person]:
     text = ctx.text
     lines = _lines(text, start, end)
@@ -272,15 +287,11 @@ def _block_people(ctx: Context, start: int, end: int) -> list[Person]:
     for li, (s, e) in enumerate(lines):
         # the words first (the text of the tokens): most lines hold neither a name run
         # nor a title word, and are left before any token is built
-        words = text[s:e].split()
-        if not words:
-            continue
-        prev = text[lines[li - 1][0]:lines[li - 1][1]] if li else ""
-        if _OFFICER_LABEL.match(fold(prev)):
-            continue  # the case officer under "Handläggare"
-        names_only = all(_is_name_word(w) for w in words)
-        if not names_only and (li in used or not any(_is_title_head(w.rstrip(",;:")) for w in words)):
+        names_only, titled = _line_shape(text[s:e])
+        if not names_only and (li in used or not titled):
             continue  # every title ends in a title word: none on this line
+        if li and _is_officer_label(text[lines[li - 1][0]:lines[li - 1][1]]):
+            continue  # the case officer under "Handläggare"
         toks = _tokens(text, s, e)
         # a line of names over a line of titles
         if li + 1 < len(lines) and names_only and li not in used:
