@@ -2,8 +2,9 @@
 
 Routing, page by page (a document may mix born-digital and scanned pages):
 - text layer read with pypdfium2, as text rectangles (runs of text on one line with
-  their boxes) assembled into lines by `pipeline.ocr.assemble_lines`: far-apart runs on
-  one line get a tab, so that layout can split two-column blocks and keep tables;
+  their boxes; their texts sliced out of the page text read once, see `text_runs`)
+  assembled into lines by `pipeline.ocr.assemble_lines`: far-apart runs on one line get
+  a tab, so that layout can split two-column blocks and keep tables;
 - the layer is rejected, and the page rendered at 200 dpi and OCR'd with Tesseract
   `swe`, when it is missing, has too few characters for the page's ink (a scan with a
   stray stamp text, text drawn as outlines), holds replacement characters (glyphs
@@ -11,15 +12,19 @@ Routing, page by page (a document may mix born-digital and scanned pages):
   words with their å/ä/ö stripped, no å/ä/ö at all);
 - a layer rejected as too thin is kept when OCR finds even less (a photo page with a
   caption); wrong-language and unmapped layers are always replaced; every rejection
-  is reported in Document.warnings, and OCR pages under the confidence floor too.
+  is reported in Document.warnings, and OCR pages under the confidence floor too;
+- the page's ink is estimated from an 18-dpi rendering only where it matters: a page
+  drawn by its text alone needs none, and a page without a text layer is rendered once
+  at 200 dpi for both the blank-page check and OCR.
 
 pypdfium2 vs pdfplumber (scripts/bench_pdf.py on the born-digital seed PDFs, 2 cores
 shared with other jobs): pypdfium2 plain text ~1100 pages/s; our full text-layer read
-with pypdfium2 (text rectangles with boxes, line assembly, ink estimate, garbage
-checks) ~300 pages/s; pdfplumber extract_words ~19 pages/s. pypdfium2's text
+with pypdfium2 (text rectangles with boxes, line assembly, routing checks) ~1.5x its
+time (CPU, 238 bench pages: ~1.4 vs ~0.9 ms a page; ~1.75x with layout clean-up);
+pdfplumber extract_words ~19 pages/s. pypdfium2's text
 rectangles already give the geometry layout needs (line boxes, x positions of columns,
 header/footer bands), so pypdfium2 is used for everything: opening, text, geometry,
-ink and rendering; pdfplumber (15x slower than our whole read) is not used. OCR pages
+ink and rendering; pdfplumber (~50x slower than our whole read) is not used. OCR pages
 cost ~3 s each (render 200 dpi, deskew, Tesseract swe, one thread).
 
 Provenance: Document.raw is the pages' text joined by form feeds; Page.start/end index
