@@ -83,8 +83,10 @@ def fold(s: str) -> str:
     return _fold_short(s) if len(s) <= 200 else _fold(s)
 
 
+@lru_cache(maxsize=1 << 14)
 def heading_kind(line: str) -> Optional[str]:
-    """The kind of a known heading, or None. `line` is one stripped line."""
+    """The kind of a known heading, or None. `line` is one stripped line (memoised: every
+    line of every document is asked, and headings and boilerplate recur)."""
     if not line or len(line) > 80:
         return None
     m = _ANY_HEADING_RX.match(fold(line))
@@ -102,9 +104,6 @@ class SectionSpan:
 
     def body(self, mt: MappedText) -> str:
         return mt.text[self.start:self.end].strip()
-
-
-_LINE_RX = re.compile(r"[^\n]*")
 
 
 def is_flattened(text: str) -> bool:
@@ -127,15 +126,21 @@ def split(mt: MappedText) -> list[SectionSpan]:
     return sections
 
 
+def _line_spans(text: str) -> list[tuple[int, int]]:
+    """The spans of re.finditer(r"[^\n]*", text), one per start: each line, then the empty
+    match at its end when the line is not empty (so the span before a line is always empty)."""
+    out, pos = [], 0
+    for line in text.split("\n"):
+        end = pos + len(line)
+        out.append((pos, end))
+        if end > pos:
+            out.append((end, end))
+        pos = end + 1
+    return out
+
+
 def _line_headings(text: str) -> list[tuple[int, int, str]]:
-    lines = [(m.start(), m.end()) for m in _LINE_RX.finditer(text)]
-    # finditer yields an empty match after each line; keep real line spans only
-    spans, seen = [], set()
-    for s, e in lines:
-        if s in seen:
-            continue
-        seen.add(s)
-        spans.append((s, e))
+    spans = _line_spans(text)
     out = []
     for i, (s, e) in enumerate(spans):
         raw = text[s:e]
@@ -153,13 +158,7 @@ def _line_headings(text: str) -> list[tuple[int, int, str]]:
 
 
 def _looks_like_heading(spans, i, text) -> bool:
-    line = text[spans[i][0]:spans[i][1]].strip()
-    words = line.split()
-    if not (1 <= len(words) <= 7) or len(line) > 60:
-        return False
-    if not line[0].isupper() or line[-1] in ".,;:!?)–-" or re.match(r"^(\d+[.)]|[-•–*])\s", line):
-        return False
-    if re.search(r"\d{4}|@|www\.|\d{2,}-\d", line):
+    if not _heading_shaped(text[spans[i][0]:spans[i][1]].strip()):
         return False
     prev = text[spans[i - 1][0]:spans[i - 1][1]].strip() if i > 0 else ""
     if prev:
@@ -173,6 +172,17 @@ def _looks_like_heading(spans, i, text) -> bool:
             return False
         return len(nxt) >= 60 or nxt.endswith(".")
     return False
+
+
+@lru_cache(maxsize=1 << 14)
+def _heading_shaped(line: str) -> bool:
+    """A short capitalised line without closing punctuation, list marker, year or address."""
+    words = line.split()
+    if not (1 <= len(words) <= 7) or len(line) > 60:
+        return False
+    if not line[0].isupper() or line[-1] in ".,;:!?)–-" or re.match(r"^(\d+[.)]|[-•–*])\s", line):
+        return False
+    return not re.search(r"\d{4}|@|www\.|\d{2,}-\d", line)
 
 
 def _inline_headings(text: str) -> list[tuple[int, int, str]]:
