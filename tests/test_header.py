@@ -90,3 +90,33 @@ def test_remiss_from_in_running_text(tmp_path):
     p.write_text("Ett ärende\n\nSammanfattning\nKulturnämnden har remitterat förslaget till stadsdelsnämnderna.\n",
                  encoding="utf-8")
     assert process_path(p).remiss.from_ == "Kulturnämnden"
+
+
+def test_scan_patterns_find_what_their_plain_forms_find():
+    """ORG_RX and the Dnr patterns put their first character before the word-boundary test
+    (so re can skip to candidate characters); they must find exactly what the plain
+    patterns in their comments find."""
+    import random
+    import re
+
+    from pipeline.extract import header as H
+    W = H.W
+    plain = {
+        H.ORG_RX: rf"\b(?P<org>[A-ZÅÄÖ]{W}*(?:-[A-ZÅÄÖ]{W}+)*(?:\s+[a-zåäö]{W}*s(?=\s+stadsdels))?s?\s+"
+                  rf"stadsdelsförvaltning|[A-ZÅÄÖ]{W}*(?:kontor|förvaltning))(?P<suffix>en|et|ets|ens|s)?\b",
+        H.DNR_LABELLED_RX: r"\b(?:Dnr|Dnr\.|Diarienr|Diarienummer|Vårt dnr|Ert dnr|Ärendenummer)\s*:?\s*"
+                           r"(?P<dnr>(?:[A-ZÅÄÖ]{1,6}[ -]?)?\d[\d.]*(?:[-/:][\d.]*\d)+)",
+        H.DNR_SHAPE_RX: r"(?<![\w/])(?P<dnr>[A-ZÅÄÖ]{2,6} (?:19|20)\d\d[/:-]\d{1,6})(?![\w/])",
+    }
+    pieces = ["Dnr", "Dnr.", "Diarienr", "Diarienummer", "Vårt dnr", "Ert dnr", "Ärendenummer", ":", " ", "KS",
+              "SDN", "T", "2019", "/", "-", "740", "1.2.3", "x", "a", "Ä", "\n", "Rinkeby-Kista", "Kista", "s",
+              "stadsdelsförvaltning", "kontor", "förvaltning", "Trafik", "en", "ets", "stadsdels", "ingens", "_"]
+    rng = random.Random(11)
+    texts = [p.read_text(encoding="utf-8", errors="replace") for p in sorted(GOLD.parent.glob("*.txt"))]
+    texts += ["".join(rng.choice(pieces) + rng.choice(["", " "]) for _ in range(rng.randint(1, 10)))
+              for _ in range(20000)]
+    for rx, p in plain.items():
+        ref = re.compile(p)
+        for t in texts:
+            assert [(m.span(), m.groupdict()) for m in rx.finditer(t)] == \
+                   [(m.span(), m.groupdict()) for m in ref.finditer(t)], (p, t)

@@ -42,10 +42,14 @@ REMISS_FROM_RX = gated(re.compile(
 # Diarienummer shapes vary by authority: "KS 2023/740", "SDN 2019/123", "1.2.3-456/2019",
 # "T2019-01234", "TN 2019-0812". After a Dnr label take the whole number; unlabelled,
 # only the registry-prefix + year/number shape.
-DNR_LABELLED_RX = re.compile(
-    r"\b(?:Dnr|Dnr\.|Diarienr|Diarienummer|Vårt dnr|Ert dnr|Ärendenummer)\s*:?\s*"
+# Patterns scanned over the whole text open with their first character, the word-boundary
+# test written as a look-behind after it ("D(?<!\wD)" = "\bD"): re then jumps from one
+# possible first character to the next instead of trying the pattern at every position.
+DNR_LABELLED_RX = re.compile(   # = \b(?:Dnr|Dnr\.|Diarienr|Diarienummer|Vårt dnr|Ert dnr|Ärendenummer)…
+    r"(?:D(?<!\wD)(?:nr|nr\.|iarienr|iarienummer)|V(?<!\wV)årt dnr|E(?<!\wE)rt dnr|Ä(?<!\wÄ)rendenummer)\s*:?\s*"
     r"(?P<dnr>(?:[A-ZÅÄÖ]{1,6}[ -]?)?\d[\d.]*(?:[-/:][\d.]*\d)+)")
-DNR_SHAPE_RX = re.compile(r"(?<![\w/])(?P<dnr>[A-ZÅÄÖ]{2,6} (?:19|20)\d\d[/:-]\d{1,6})(?![\w/])")
+# = (?<![\w/])(?P<dnr>[A-ZÅÄÖ]{2,6} …
+DNR_SHAPE_RX = re.compile(r"(?P<dnr>[A-ZÅÄÖ](?<![\w/].)[A-ZÅÄÖ]{1,5} (?:19|20)\d\d[/:-]\d{1,6})(?![\w/])")
 
 DOC_TYPE_WORDS = [("tjänsteutlåtande", r"Tjänsteutlåtande"), ("yttrande", r"Yttrande"),
                   ("remissvar", r"Remissvar"), ("protokoll", r"(?:Protokoll|Protokollsutdrag)"),
@@ -223,9 +227,11 @@ def _doc_type(ctx: Context, out: Out, head_text: str, hs: int) -> None:
     out.set("doc_type", "other")
 
 
+# = \b(?P<org>[A-ZÅÄÖ]{W}*…stadsdelsförvaltning|[A-ZÅÄÖ]{W}*(?:kontor|förvaltning))…, the
+# capital first (see DNR_LABELLED_RX)
 ORG_RX = re.compile(
-    rf"\b(?P<org>[A-ZÅÄÖ]{W}*(?:-[A-ZÅÄÖ]{W}+)*(?:\s+[a-zåäö]{W}*s(?=\s+stadsdels))?s?\s+stadsdelsförvaltning|"
-    rf"[A-ZÅÄÖ]{W}*(?:kontor|förvaltning))(?P<suffix>en|et|ets|ens|s)?\b")
+    rf"(?P<org>[A-ZÅÄÖ](?<!\w.)(?:{W}*(?:-[A-ZÅÄÖ]{W}+)*(?:\s+[a-zåäö]{W}*s(?=\s+stadsdels))?s?\s+stadsdelsförvaltning|"
+    rf"{W}*(?:kontor|förvaltning)))(?P<suffix>en|et|ets|ens|s)?\b")
 
 
 CAPS_ORG_RX = gated(re.compile(
