@@ -219,3 +219,32 @@ def test_a_bare_year_is_no_meeting(tmp_path):
                         "den 2 maj 2022.\n")
     assert [(d["iso"], d["kind"]) for d in out.values["dates"]] == [
         ("2022-05-05", "document"), ("2020", "mentioned"), ("2022-05-02", "meeting")]
+
+
+def test_digit_first_patterns_find_what_their_plain_forms_find():
+    """The patterns that open with a digit test what may not precede it after it (see
+    _YEAR_FIRST, _day); they must find exactly what the plain forms find."""
+    import random
+    import re
+
+    from pipeline.extract import dates as D
+    y, na = D._YEAR, D._NOT_AFTER
+    plain = {
+        "range": r"(?=[12])" + D._NOT_BEFORE + rf"({y})\s?[-–]\s?({y})" + na,
+        "iso": r"(?=[12])" + D._NOT_BEFORE + rf"({y})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])(?!\d)",
+        "dmy": rf"(?<![\d/])([1-9]|[12]\d|3[01])(?::[ae])?\s+({D._MONTH_ANY})\s+({y})" + na,
+        "numeric": rf"(?<![\d/.])([1-9]|[12]\d|3[01])/([1-9]|1[0-2])\s+({y})" + na,
+        "dm": rf"(?<![\d/])([1-9]|[12]\d|3[01])\s+({D._MONTH})\b(?!\s+\d)",
+    }
+    pieces = ["1", "2", "3", "0", "9", "19", "20", "2019", "1999", "2023", "31", "12", "/", ".", ":", "-", "–", " ",
+              "  ", "\n", "maj", "Maj", "MAJ", "sept.", "september", "jan", "den", "x", ":e", ":a", "år", "kr"]
+    rng = random.Random(5)
+    texts = ["".join(rng.choice(pieces) + rng.choice(["", " "]) for _ in range(rng.randint(1, 10)))
+             for _ in range(20000)]
+    for name, rx in D.PATTERNS:
+        if name not in plain:
+            continue
+        ref = re.compile(plain[name], rx.flags)
+        for t in texts:
+            got = [(m.span(), [m.span(i) for i in range(1, rx.groups + 1)]) for m in rx.finditer(t)]
+            assert got == [(m.span(), [m.span(i) for i in range(1, ref.groups + 1)]) for m in ref.finditer(t)], (name, t)

@@ -73,15 +73,26 @@ _YEAR = r"(?:19|20)\d\d"
 _NOT_BEFORE = r"(?<![\d/.:\-])"          # not the tail of a case number or another number
 _NOT_AFTER = r"(?![\d/:]|-\d)"
 
-# (name, regex); earlier patterns win when matches overlap. A leading look-ahead for the
-# first character only lets the scan skip other positions before trying the look-behinds.
+# Patterns that open with a digit put it first and test what may not precede it in a
+# look-behind after it, so the scan jumps from one possible first digit to the next:
+# _YEAR_FIRST = _NOT_BEFORE + (_YEAR); _DAY(x) = (?<![x])([1-9]|[12]\d|3[01]) wherever the
+# day is followed by a non-digit, as in every pattern below (then one reading at most fits).
+_YEAR_FIRST = r"((?:19|20)(?<![\d/.:\-]..)\d\d)"
+
+
+def _day(not_before: str) -> str:
+    return rf"([1-9](?<![{not_before}].)(?:(?<=[12])\d|(?<=3)[01])?)"
+
+
+# (name, regex); earlier patterns win when matches overlap. In the others, a leading
+# look-ahead for the first character lets the scan skip other positions before the look-behinds.
 PATTERNS: list[tuple[str, re.Pattern]] = [
-    ("range", re.compile(r"(?=[12])" + _NOT_BEFORE + rf"({_YEAR})\s?[-–]\s?({_YEAR})" + _NOT_AFTER)),
-    ("iso", re.compile(r"(?=[12])" + _NOT_BEFORE + rf"({_YEAR})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])(?!\d)")),
-    ("dmy", re.compile(rf"(?=[1-9])(?<![\d/])([1-9]|[12]\d|3[01])(?::[ae])?\s+({_MONTH_ANY})\s+({_YEAR})" + _NOT_AFTER, re.I)),
-    ("numeric", re.compile(rf"(?=[1-9])(?<![\d/.])([1-9]|[12]\d|3[01])/([1-9]|1[0-2])\s+({_YEAR})" + _NOT_AFTER)),
+    ("range", re.compile(_YEAR_FIRST + rf"\s?[-–]\s?({_YEAR})" + _NOT_AFTER)),
+    ("iso", re.compile(_YEAR_FIRST + r"-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])(?!\d)")),
+    ("dmy", re.compile(_day(r"\d/") + rf"(?::[ae])?\s+({_MONTH_ANY})\s+({_YEAR})" + _NOT_AFTER, re.I)),
+    ("numeric", re.compile(_day(r"\d/.") + rf"/([1-9]|1[0-2])\s+({_YEAR})" + _NOT_AFTER)),
     ("my", re.compile(rf"(?=[jfmasond])(?<![\w])({_MONTH})\s+({_YEAR})" + _NOT_AFTER, re.I)),
-    ("dm", re.compile(rf"(?=[1-9])(?<![\d/])([1-9]|[12]\d|3[01])\s+({_MONTH})\b(?!\s+\d)", re.I)),
+    ("dm", re.compile(_day(r"\d/") + rf"\s+({_MONTH})\b(?!\s+\d)", re.I)),
     ("season", re.compile(rf"(?=[vhså])\b((?:våren|hösten|sommaren|vintern|säsongen|år|året)\s+({_YEAR}))" + _NOT_AFTER, re.I)),
     ("cued_year", re.compile(rf"(?=[usftiej])\b(?:under|sedan|från|till|inför|efter|före|fram till|jämfört med|"
                              rf"i början av|i slutet av|t\.o\.m\.|fr\.o\.m\.)\s+({_YEAR})" + _NOT_AFTER, re.I)),
