@@ -25,6 +25,7 @@ from re import _constants as C  # noqa: N812  (the parse tree's opcodes)
 from re import _parser
 
 MIN_NEEDLE = 3        # shorter needles are in almost every text: not worth a gate
+COVER_MIN = 5         # needles are merged into shared pieces of at least this length
 MAX_NEEDLES = 24      # alternatives multiply; beyond this the gate costs what it saves
 # characters whose every re.IGNORECASE match lower-cases (after `_fold_case`) to their own lower case
 SAFE_IGNORECASE = frozenset("abcdefghijklmnopqrstuvwxyzåäöéüABCDEFGHIJKLMNOPQRSTUVWXYZÅÄÖÉÜ0123456789 -.,:;/()")
@@ -148,8 +149,24 @@ def needles(rx: re.Pattern) -> Optional[frozenset]:
         if not all(c in SAFE_IGNORECASE for n in found for c in n):
             return None
         found = frozenset(_fold_case(n) for n in found)
-    # a needle holding another is found only where that one is: the shorter is enough
-    return frozenset(n for n in found if not any(m != n and m in n for m in found))
+    return _cover(found)
+
+
+def _cover(found: frozenset) -> frozenset:
+    """Fewer needles, each test being a scan of the string: a piece shared by several
+    needles stands for them all (every string holding one of them holds the piece), so
+    greedily the piece (of COVER_MIN+ characters, or a whole shorter needle) that most
+    uncovered needles hold, the longest of those. {"prioriterade omrad", "fokusomrad",
+    "omraden"} -> {"omrad"}; a needle holding another is covered by it."""
+    left = set(found)
+    out = set()
+    while left:
+        pieces = {n[i:j] for n in left for i in range(len(n) - COVER_MIN + 1)
+                  for j in range(i + COVER_MIN, len(n) + 1)} | {n for n in left if len(n) <= COVER_MIN}
+        best = max(pieces, key=lambda p: (sum(p in n for n in left), len(p), p))
+        out.add(best)
+        left = {n for n in left if best not in n}
+    return frozenset(out)
 
 
 class Gated:
