@@ -354,6 +354,8 @@ class LocalExecutor:
         for k, v in THREAD_ENV.items():
             os.environ.setdefault(k, v)
         pending: deque[Task] = deque(tasks)
+        if not pending:
+            return
         slots: list[_Slot] = []
 
         def fill(slot: _Slot) -> None:
@@ -395,8 +397,9 @@ class LocalExecutor:
 
         start_failures = 0
         try:
-            slots.extend(self._start() for _ in range(min(self.workers, max(1, len(pending)))))
-            while slots:
+            slots.extend(self._start() for _ in range(min(self.workers, len(pending))))
+            # until every document has its result; idle workers left over are killed below
+            while slots and (pending or any(s.queue for s in slots)):
                 now = time.monotonic()
                 deadlines = [s.started + s.task.timeout + KILL_GRACE for s in slots if s.task and s.task.timeout]
                 wait_for = max(0.0, min(deadlines) - now) if deadlines else None
