@@ -7,6 +7,9 @@ Built by scripts/build_lexicon.py from hunspell-sv and wordfreq into models/lexi
   more or less intact while losing the dots, so a damaged word is repaired by looking its
   possible skeletons up (see pipeline/repair.py);
 - meta.json            the search bound (best frequency per word length) and sources;
+- ends.marisa.gz       the skeletons of the forms that may end a compound, reversed: one
+  lookup finds every end part a string can have (`Lexicon.min_end`), so the compound
+  search skips at once the readings no compound can explain;
 - bigrams.marisa.gz    the context model (see `Bigrams`);
 - readings.marisa.gz   precomputed context-free readings of the skeletons of every word
   wordfreq lists (token -> repair reading, see pipeline/repair.py `_reading`), stamped in
@@ -151,7 +154,8 @@ class Bigrams:
 class Lexicon:
     def __init__(self, forms: marisa_trie.RecordTrie, skels: marisa_trie.BytesTrie,
                  max_zipf: list[float], bigrams: Bigrams | None = None,
-                 readings: marisa_trie.BytesTrie | None = None, readings_meta: dict | None = None):
+                 readings: marisa_trie.BytesTrie | None = None, readings_meta: dict | None = None,
+                 ends: marisa_trie.Trie | None = None):
         f = _Forms(forms)
         self.entry = f.entry                   # form -> (roles, zipf)
         self.roles = _Roles(f)                 # form -> role bits (0: frequency only)
@@ -162,6 +166,7 @@ class Lexicon:
         self.readings = readings               # token -> precomputed reading (see repair)
         self.readings_meta = readings_meta or {}
         self._with_role: dict[tuple[str, int], tuple[str, ...]] = {}
+        self.ends = ends                       # reversed skeletons of compound ends
 
     def with_role(self, skel: str, role: int) -> tuple[str, ...]:
         """Forms of a skeleton that may take one of the roles (cached)."""
@@ -174,6 +179,16 @@ class Lexicon:
                 self._with_role.clear()
             self._with_role[key] = v
         return v
+
+    def min_end(self, s: str) -> int:
+        """Length of the shortest end of s (2 <= length <= len(s) - 2) that is the skeleton
+        of a form that may end a compound; 0 when there is none; -1 without the index."""
+        if self.ends is None:
+            return -1
+        for k in self.ends.iter_prefixes(s[::-1]):
+            if len(k) >= 2:
+                return len(k) if len(k) <= len(s) - 2 else 0
+        return 0
 
     def is_word(self, w: str) -> bool:
         """A form the dictionary accepts on its own (not only inside compounds)."""
@@ -202,11 +217,14 @@ def load(model_dir: Path = MODEL_DIR) -> Lexicon:
     if (model_dir / "bigrams.marisa.gz").exists():
         bigrams = Bigrams(_trie(marisa_trie.RecordTrie, model_dir / "bigrams.marisa.gz", BIGRAM_FMT),
                           _trie(marisa_trie.RecordTrie, model_dir / "unigrams.marisa.gz", BIGRAM_FMT))
+    ends = None
+    if (model_dir / "ends.marisa.gz").exists():
+        ends = _trie(marisa_trie.Trie, model_dir / "ends.marisa.gz")
     readings, rmeta = None, meta.get("readings")
     # the table belongs to this lexicon only if it was built from these very files
     if rmeta and (model_dir / "readings.marisa.gz").exists() and rmeta.get("lexicon") == _files_stamp(model_dir):
         readings = _trie(marisa_trie.BytesTrie, model_dir / "readings.marisa.gz")
-    return Lexicon(forms, skels, meta["max_zipf"], bigrams, readings, rmeta)
+    return Lexicon(forms, skels, meta["max_zipf"], bigrams, readings, rmeta, ends)
 
 
 def _files_stamp(model_dir: Path) -> list[int]:

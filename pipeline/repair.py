@@ -13,8 +13,9 @@ Scans OCR'd with an English model lose every å/ä/ö ("Trafikndmnden dverldmnar
    then per word:
    `fix_casing`   "stadsOvergripande", "LoKala"
    `fix_word`     confusion-model readings (d/i/é/&/6/§ … for å/ä/ö, ia/éa/ai for å/ä,
-                  rn/m, mn/rn, i/t/l, a lost ö) looked up by skeleton in the lexicon
-                  (pipeline/lexicon.py; the skeleton index is built at build time),
+                  rn/m, mn/rn, i/t/l, a lost ö; lost inside a word: whole words only)
+                  looked up by skeleton in the lexicon (pipeline/lexicon.py; the
+                  skeleton index is built at build time),
                   compounds split, scored by confusion cost and word frequency; a valid
                   but rarer original ("for", "mal") gives way to a much more frequent
                   same-skeleton word ("för", "mål"); `fix_glued` when two damaged words
@@ -33,17 +34,23 @@ Protected: numbers, diarienummer-like codes, e-mail and web addresses, abbreviat
 through TextBuilder with flag REPAIRED and is recorded as a RepairChange in
 `doc.repairs` (raw offsets, original, replacement, confidence, fixer).
 
-Speed: a token's context-free reading is looked up in a table precomputed at build time
-for the skeletons of every listed word (models/lexicon/readings.marisa.gz, used only when
-its fingerprint matches this search: `_reading`), else searched; listed words without
+Speed: a token's context-free reading, and whether it is a word and has anything for its
+neighbours to decide, is looked up in a table precomputed at build time for the skeletons
+of every listed word and for the listed words as English OCR commonly writes them
+("m6jlig", "méjlig", "mdjlig"; models/lexicon/readings.marisa.gz, used only when its
+fingerprint matches this search: `_table_entry`), else searched; listed words without
 cheap confusions or dotted twins are accepted at once (`_stable`); readings dear enough
-to be whole words only are grown along the skeleton trie (`variants`); decisions are
-cached per process, and tokens with nothing to decide pass with one lookup (`_is_quiet`).
+to be whole words only are grown along the skeleton trie and kept only if a word has
+them (`variants`); a reading with no head that may begin a compound and no end that may
+end one is not split (`_may_split`); decisions are cached per process; `repair_text`
+splits a text once and looks only at the tokens with something to decide (`_props`,
+`_plan`).
 """
 from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
@@ -233,12 +240,30 @@ def _analyze(marked: str, lex, memo: dict, prefix_ok: bool = False,
     if forms:
         f, pen = _pick(forms, marked, lex)
         best = (f, max(lex.zipf.get(f, 0.0), 1.5) - pen, 1)
-    if split and len(skel) >= 6 and (best is None or best[1] < 1.5):
+    if split and len(skel) >= 6 and (best is None or best[1] < 1.5) and (prefix_ok or _may_split(skel, lex)):
         sp = _split(marked, lex, memo, 0, prefix_ok)
         if sp is not None and (best is None or sp[1] > best[1]):
             best = sp
     memo[key] = best
     return best
+
+
+def _may_split(s: str, lex) -> bool:
+    """Can the skeleton s be a compound at all: a head that may begin one and, after
+    it, an end that may end one (`Lexicon.min_end`)? A cheap test that spares the
+    compound search most readings (the search would find nothing either)."""
+    v = _MAY_SPLIT.get(s)
+    if v is None:
+        shortest = lex.min_end(s)
+        v = shortest < 0 or (shortest > 0 and any(
+            j + shortest <= len(s) and lex.with_role(s[:j], BEGIN) for j in lex.by_skeleton.heads(s)))
+        if len(_MAY_SPLIT) > MEMO_LIMIT:
+            _MAY_SPLIT.clear()
+        _MAY_SPLIT[s] = v
+    return v
+
+
+_MAY_SPLIT: dict[str, bool] = {}
 
 
 def _split(marked: str, lex, memo: dict, depth: int, prefix_ok: bool) -> Optional[tuple[str, float, int]]:
@@ -308,10 +333,134 @@ def variants(word: str, max_cost: float = MAX_COST, whole_above: float = 99.0) -
     """Marked skeletons the OCR'd lower-case word may stand for, cheapest first.
     Readings dearer than whole_above can only be whole words (candidates() splits no
     compound there), so they are grown only along the skeleton trie: a prefix no
-    skeleton begins with is dropped at once (most dear readings die within letters)."""
+    skeleton begins with is dropped at once (most dear readings die within letters),
+    and only the skeletons of words are kept."""
+    return _variants(word, max_cost, whole_above)[0]
+
+
+def _variants(word: str, max_cost: float, whole_above: float) -> tuple[list[tuple[str, float]], set[str]]:
+    """variants(), and those of them that only a whole word may explain (a letter lost
+    inside the word)."""
+    out = _readings(word, max_cost, whole_above)
+    if out is None:     # too many readings for the walk: the position-by-position table
+        out = {t: c for t, c in _readings_by_position(word, max_cost, whole_above).items()
+               if c <= whole_above or t.lower() in lexicon().by_skeleton.trie}
+    # a deleted ö/å/ä: word-initial ("verenskommelsen") after any other damage, inside
+    # the word only in an otherwise undamaged reading and only as a whole word (rarer,
+    # dear to search; as a compound part "fil" would pass for "fiol", "sid" for "sido")
+    inner: set[str] = set()
+    skels = lexicon().by_skeleton
+    has_prefix, trie = skels.has_prefix, skels.trie
+    for s, c in list(out.items()):
+        k = c + DROP_COST + 0.0
+        if k > max_cost:
+            continue
+        low = s.lower()
+        for v, x in (("O", "o"), ("A", "a")):
+            t = v + s
+            if k < out.get(t, 99) and (k <= whole_above or (has_prefix(x + low[:2]) and x + low in trie)):
+                out[t] = k
+        if c == 0:
+            k = c + DROP_COST + 0.4
+            for j in range(1, len(s) + 1):
+                head = low[:j]
+                if not has_prefix(head):
+                    break
+                for v, x in (("O", "o"), ("A", "a")):
+                    if head + x + low[j:] in trie:
+                        t = s[:j] + v + s[j:]
+                        if k < out.get(t, 99):
+                            out[t] = k
+                            inner.add(t)
+    return [(a, c) for c, a in sorted(zip(out.values(), out.keys()))[:MAX_VARIANTS]], inner
+
+
+def _options(c: str) -> tuple:
+    """An OCR character's readings with costs (its own letter, if plain, costs nothing)."""
+    one = _OPTIONS.get(c)
+    if one is None:
+        one = ((_FOLD_MARK.get(c, c), 0.0),) if c in _PLAIN else ()
+        one = _OPTIONS[c] = one + tuple(SUBS.get(c, ()))
+    return one
+
+
+# where a reading may branch: a character with other readings, or the first of a pair
+_BRANCH = re.compile("[" + re.escape("".join(SUBS)) + "]|(?=" + "|".join(map(re.escape, PAIRS)) + ")")
+_DEAD = re.compile("[^" + re.escape("".join(sorted(_PLAIN | set(SUBS)))) + "]")   # no reading at all
+_MARK = str.maketrans(_FOLD_MARK)
+
+
+@lru_cache(maxsize=256)
+def _shape(word: str) -> Optional[tuple[str, list[int], list[tuple]]]:
+    """The word as a walk for _readings: its letters read as themselves, the places where
+    the reading may branch (and len(word) last) and the readings at each of these
+    places ((text, cost, letters read); none at the end). None: a character with no
+    reading at all."""
+    if _DEAD.search(word):
+        return None
+    branches = sorted({m.start() for m in _BRANCH.finditer(word)})
+    opts = [_BRANCH_OPTS.get(word[i:i + 2]) or _branch_options(word[i:i + 2]) for i in branches]
+    return word.translate(_MARK), branches + [len(word)], opts + [()]
+
+
+_BRANCH_OPTS: dict[str, tuple] = {}
+
+
+def _branch_options(pair: str) -> tuple:
+    """The readings where the reading of a word may branch: its letter's and, if the
+    next letter makes a pair of PAIRS, the pair's (text, cost, letters read)."""
+    v = tuple((rep, k, 1) for rep, k in _options(pair[0]))
+    v += tuple((rep, k, 2) for rep, k in PAIRS.get(pair, ())) if len(pair) == 2 else ()
+    _BRANCH_OPTS[pair] = v
+    return v
+
+
+def _readings(word: str, max_cost: float, whole_above: float) -> Optional[dict[str, float]]:
+    """Every reading of the word (marked skeleton -> cheapest cost; those dearer than
+    whole_above only if they are a skeleton), walked depth first from one place where
+    OCR may have misread to the next (the letters between are copied as they are). None
+    when the walk grows past MAX_VARIANTS * 4 steps: then the caller builds the readings
+    position by position, keeping the cheapest."""
+    shape = _shape(word)
+    if shape is None:
+        return {}
+    plain, branches, opts_at = shape
+    n = len(word)
+    skels = lexicon().by_skeleton
+    has_prefix, trie = skels.has_prefix, skels.trie
+    out: dict[str, float] = {}
+    stack = [(0, "", 0.0)]
+    steps = 0
+    limit = MAX_VARIANTS * 4
+    while stack:
+        i, acc, cost = stack.pop()
+        b = bisect_left(branches, i)    # the next branch point
+        j = branches[b]
+        if j > i:
+            acc += plain[i:j]
+            if cost > whole_above and not has_prefix(acc.lower()):
+                continue
+        if j == n:
+            if cost < out.get(acc, 99) and (cost <= whole_above or acc.lower() in trie):
+                out[acc] = cost
+            continue
+        steps += 1
+        if steps > limit:
+            return None
+        for rep, k, step in opts_at[b]:
+            k += cost
+            if k <= max_cost:
+                t = acc + rep
+                if k <= whole_above or has_prefix(t.lower()):
+                    stack.append((j + step, t, k))
+    return out
+
+
+def _readings_by_position(word: str, max_cost: float, whole_above: float) -> dict[str, float]:
+    """_readings() built position by position (at[i] = {marked prefix of word[:i]:
+    cheapest cost}), keeping the MAX_VARIANTS * 4 cheapest prefixes at each position."""
     n = len(word)
     has_prefix = lexicon().by_skeleton.has_prefix
-    # readings position by position: at[i] = {marked prefix of word[:i]: cheapest cost}
     at: list[dict[str, float]] = [{} for _ in range(n + 1)]
     at[0][""] = 0.0
     for i in range(n):
@@ -320,11 +469,7 @@ def variants(word: str, max_cost: float = MAX_COST, whole_above: float = 99.0) -
             continue
         if len(cur) > MAX_VARIANTS * 4:     # keep the cheapest prefixes
             cur = dict(sorted(cur.items(), key=lambda kv: kv[1])[:MAX_VARIANTS * 4])
-        c = word[i]
-        one = _OPTIONS.get(c)
-        if one is None:
-            one = ((_FOLD_MARK.get(c, c), 0.0),) if c in _PLAIN else ()
-            one = _OPTIONS[c] = one + tuple(SUBS.get(c, ()))
+        one = _options(word[i])
         two = PAIRS.get(word[i:i + 2], ()) if i + 1 < n else ()
         nxt, nxt2 = at[i + 1], (at[i + 2] if two else None)
         for acc, cost in cur.items():
@@ -340,19 +485,7 @@ def variants(word: str, max_cost: float = MAX_COST, whole_above: float = 99.0) -
                     t = acc + rep
                     if k < nxt2.get(t, 99) and (k <= whole_above or has_prefix(t.lower())):
                         nxt2[t] = k
-    out = at[n]
-    # a deleted ö/å/ä: word-initial ("verenskommelsen") after any other damage, inside
-    # the word only in an otherwise undamaged reading (rarer, and dear to search)
-    for s, c in list(out.items()):
-        if c + DROP_COST > max_cost:
-            continue
-        for j in range(len(s) + 1) if c == 0 else (0,):
-            for v in ("O", "A"):
-                t = s[:j] + v + s[j:]
-                k = c + DROP_COST + (0.0 if j == 0 else 0.4)
-                if k < out.get(t, 99):
-                    out[t] = k
-    return [(a, c) for c, a in sorted(zip(out.values(), out.keys()))[:MAX_VARIANTS]]
+    return at[n]
 
 
 @dataclass
@@ -387,15 +520,19 @@ def candidates(word: str, prefix_ok: bool = False, max_cost: float = MAX_COST,
     top = -99.0
     # the best lexical score any word near this length gets (1.5: floor of listed words)
     mz = lex.max_zipf
+    skel_trie = lex.by_skeleton.trie
     bound = max(1.5, max(mz[max(0, len(word) - 3):min(63, len(word) + 3)]))
-    for marked, cost in variants(word, max_cost, split_max):
+    readings, inner = _variants(word, max_cost, split_max)
+    for marked, cost in readings:
         if bound - 1.6 * cost < top - 0.5:   # cheaper readings already won; none can catch up
             break
         # compound splitting (the costly part) only for cheap readings, and only while a
         # compound could still beat the best reading found
-        split = cost <= split_max and COMPOUND_BEST - 1.6 * cost >= top - 0.5
+        split = cost <= split_max and COMPOUND_BEST - 1.6 * cost >= top - 0.5 and marked not in inner
         if not split and max(mz[min(len(marked), 63)], 1.5) - 1.6 * cost < top - 0.5:
             continue    # no word of this length is frequent enough to win
+        if not split and marked.lower() not in skel_trie:
+            continue    # a whole word only, and no word has this skeleton
         a = _analyze(marked, lex, memo, prefix_ok, split)
         if a is None:
             continue
@@ -748,23 +885,65 @@ def _reading(low: str, prefix_ok: bool) -> tuple[Optional[tuple[str, float]], tu
     """reading_search(), answered from the precomputed table when the token is one of its
     keys (the skeletons of the listed words: most correct words and most English-OCR'd
     words that lost only their dots), else searched."""
-    table = _readings_table()
-    if table is not None and not prefix_ok:
-        v = table.get(low)
-        if v:
-            return decode_reading(v[0])
+    if not prefix_ok:
+        e = _table_entry(low)
+        if e is not None:
+            return e[0], e[1]
     return reading_search(low, prefix_ok)
 
 
-def encode_reading(r: Optional[tuple[str, float]], alts: tuple[str, ...]) -> bytes:
-    return b"" if r is None else f"{r[0]}\t{r[1]}\t{' '.join(alts)}".encode("utf-8")
+# flags stored with a reading in the table: the token is a word the dictionary accepts
+# (is_valid); it has no reading and nothing its neighbours could decide (see _is_quiet)
+VALID, QUIET = 1, 2
+
+
+def key_flags(low: str, r: Optional[tuple[str, float]]) -> int:
+    """The flags of a lower-case token whose reading_search() answer is r."""
+    f = VALID if is_valid(low) else 0
+    if r is None and low not in _CONTEXT_WORDS and not context_readings(low) and not _a_twin(low):
+        f |= QUIET
+    return f
+
+
+def _a_twin(low: str) -> bool:
+    """Has the word a twin with other dots ending in -a ("starka"/"stärka": after "att",
+    fix_context may pick the infinitive)?"""
+    return any(f != low and f.endswith("a") for f in lexicon().by_skeleton.get(skeleton(low), ()))
+
+
+_ENTRIES: dict[str, Optional[tuple]] = {}
+
+
+def _table_entry(low: str) -> Optional[tuple[Optional[tuple[str, float]], tuple[str, ...], int]]:
+    """(reading, near-equal readings, flags) of a lower-case token from the precomputed
+    table; None when the token is not one of its keys or there is no table (cached)."""
+    try:
+        return _ENTRIES[low]
+    except KeyError:
+        pass
+    table = _readings_table()
+    v = table.get(low) if table is not None else None
+    e = decode_entry(v[0]) if v else None
+    if len(_ENTRIES) > 400_000:
+        _ENTRIES.clear()
+    _ENTRIES[low] = e
+    return e
+
+
+def encode_reading(r: Optional[tuple[str, float]], alts: tuple[str, ...], flags: int = 0) -> bytes:
+    return (f"{flags}" if r is None else f"{flags}\t{r[0]}\t{r[1]}\t{' '.join(alts)}").encode("utf-8")
+
+
+def decode_entry(v: bytes) -> tuple[Optional[tuple[str, float]], tuple[str, ...], int]:
+    t = v.decode("utf-8")
+    if len(t) == 1:
+        return None, (), int(t)
+    flags, form, conf, alts = t.split("\t")
+    return (form, float(conf)), tuple(alts.split()) if alts else (), int(flags)
 
 
 def decode_reading(v: bytes) -> tuple[Optional[tuple[str, float]], tuple[str, ...]]:
-    if not v:
-        return None, ()
-    form, conf, alts = v.decode("utf-8").split("\t")
-    return (form, float(conf)), tuple(alts.split()) if alts else ()
+    return decode_entry(v)[:2]
 
 
 def search_fingerprint() -> str:
@@ -774,10 +953,13 @@ def search_fingerprint() -> str:
     import hashlib
     import inspect
 
-    funcs = (variants, candidates, _analyze, _split, _pick, _fits, _best_form, fix_word,
-             fix_glued, wzipf, _stable, is_valid, _compound, reading_search, encode_reading)
+    funcs = (variants, _variants, _shape, _branch_options, _readings, _readings_by_position, _options, candidates, _analyze,
+             _may_split, _split, _pick, _fits, _best_form, fix_word, fix_glued, wzipf, _stable,
+             is_valid, _compound, reading_search, encode_reading, key_flags, _a_twin,
+             context_readings)
     consts = (SUBS, PAIRS, DROP_COST, MAX_COST, MAX_VARIANTS, COMPOUND_BEST, SPLIT_MAX_COST,
-              MARK_PENALTY, GLUE_MIN, GLUE_LEFT_SCORE, sorted(_CHEAP_CHARS), _CHEAP_PAIRS)
+              MARK_PENALTY, GLUE_MIN, GLUE_LEFT_SCORE, sorted(_CHEAP_CHARS), _CHEAP_PAIRS,
+              sorted(_CONTEXT_WORDS), CONTEXT_SPREAD, CONTEXT_MIN_ZIPF)
     text = "\n".join(inspect.getsource(f) for f in funcs) + repr(consts)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
 
@@ -838,21 +1020,31 @@ def fix_boundaries(words: list[str], seps: list[str], props: list[int]) -> dict[
 
 def _stray_piece(t: str) -> bool:
     """A lower-case piece that is no word and has no reading of its own."""
-    return t.isalpha() and t.islower() and len(t) >= 2 and not is_valid(t) and _decide(t, False)[1] == t
+    if not (t.isalpha() and t.islower() and len(t) >= 2):
+        return False
+    e = _table_entry(t)
+    if e is not None:
+        return e[0] is None and not e[2] & VALID
+    return not is_valid(t) and _decide(t, False)[1] == t
 
 
 def _is_quiet(tok: str) -> bool:
     """Does the token stay as it is whatever its neighbours (no reading of its own, no
-    twin the context could choose, not "1"/"l"/"|")? Most tokens are; the stage passes
-    them by with one dict lookup (cached per process)."""
+    twin the context could choose, not "1"/"l"/"|")? Most tokens are."""
     if tok in ("1", "|", "l"):
         return False
     if not _wordlike(tok) or (tok.isupper() and len(tok) <= 3) or len(tok) == 1:
         return True
-    new, low, _, _, alts = _decide(tok, False)
-    if new != tok or low != tok.lower() or low in _CONTEXT_WORDS or context_readings(low, alts):
+    if fix_casing(tok) != tok:
         return False
-    return not any(f != low and f.endswith("a") for f in lexicon().by_skeleton.get(skeleton(low), ()))
+    low = tok.lower()
+    e = _table_entry(low)
+    if e is not None:
+        return bool(e[2] & QUIET)
+    _, new_low, _, _, alts = _decide(tok, False)
+    if new_low != low or low in _CONTEXT_WORDS or context_readings(low, alts):
+        return False
+    return not _a_twin(low)
 
 
 _QUIET, _STRAY = 1, 2
@@ -892,6 +1084,7 @@ def repair_text(text: str, damaged: bool, ocr: bool = False) -> list[Change]:
     prot = _protected_spans(text)
     pi = 0
     has_model = lexicon().bigrams is not None
+    plans = _PLANS
     out = words[:]      # the word each token became (None: joined to the one before)
     skip_to = -1
     for idx in todo:
@@ -916,20 +1109,22 @@ def repair_text(text: str, damaged: bool, ocr: bool = False) -> list[Change]:
         prev_cased = out[j] if j >= 0 else ""
         prev = prev_cased.lower()
         new, conf, fixer = tok, 1.0, ""
-        if tok == "1":
+        plan = plans.get((tok, text[e:e + 1] == "-"))
+        if plan is None:
+            plan = _plan(tok, text[e:e + 1] == "-", has_model)
+        kind = plan[0]
+        if kind == _ONE:
             # a lone "1" between words is "i": "brottslighet 1 staden"
             if text[s - 1:s].isspace() and _lone_one_is_i(text, s, e, prev):
                 new, conf, fixer = "i", 0.8, "ocr-context"
-        elif tok in ("|", "l") and _sentence_start(text, s) and text[e:e + 1] == " " and \
-                text[e + 1:e + 2].islower():
-            new, conf, fixer = "I", 0.8, "ocr-context"     # "| staden" at a sentence start
-        elif (not _wordlike(tok) or _is_abbrev(text, s, e) or (tok.isupper() and len(tok) <= 3)
-              or len(tok) == 1):
-            pass
-        else:
-            new, low, conf, fixer, alts = _decide(tok, text[e:e + 1] == "-")
+        elif kind == _BAR:
+            if _sentence_start(text, s) and text[e:e + 1] == " " and text[e + 1:e + 2].islower():
+                new, conf, fixer = "I", 0.8, "ocr-context"     # "| staden" at a sentence start
+        elif kind == _WORD and not _is_abbrev(text, s, e):
+            _, new, low, conf, fixer, readings, rep, capital = plan
             # context only for the few readings neighbours decide
             list_item = text[s - 2:s] in (". ", ") ") and _LIST_ITEM.search(text[max(0, s - 8):s])
+            ctx = None
             if low in _CONTEXT_WORDS or prev in _CONTEXT_PREV or list_item:
                 nxt_tok = words[idx + 1].lower() if idx + 1 < n else ""
                 j2 = j - 1 if j <= 0 or out[j - 1] is not None else j - 2
@@ -937,25 +1132,57 @@ def repair_text(text: str, damaged: bool, ocr: bool = False) -> list[Change]:
                                   out[j2].lower() if j2 >= 0 else "")
                 if ctx is not None and ctx != low:
                     low, conf, fixer = ctx, 0.75, "ocr-context"
-            elif has_model:
-                readings = context_readings(low, alts)
-                if readings:
-                    r = fix_bigram(readings, _prev_for_model(text, ends, idx, s, prev),
-                                   _next_for_model(text, words, starts, idx, e))
-                    if r is not None:
-                        low, conf, fixer = r[0], round(min(0.95, 0.5 + 0.15 * r[1]), 2), "ocr-context"
-            if low != new.lower():
-                rep = apply_case(new, low)
-                # "ledningen Aven", "Trafiknämnden Overlämnar": English OCR reads a
-                # lower-case ä/ö as a capital; after a lower-case word mid-sentence it is one
-                if (rep[:1] in "ÖÅÄ" and not new.isupper() and not _sentence_start(text, s)
-                        and prev_cased[:1].islower() and not lexicon().roles.get(low, 0) & PROPER):
-                    rep = low
-                new = rep
+            elif readings:
+                r = fix_bigram(readings, _prev_for_model(text, ends, idx, s, prev),
+                               _next_for_model(text, words, starts, idx, e))
+                if r is not None:
+                    low, conf, fixer = r[0], round(min(0.95, 0.5 + 0.15 * r[1]), 2), "ocr-context"
+            if low != plan[2]:      # the context chose another reading
+                rep, capital = _cased(new, low)
+            # "ledningen Aven", "Trafiknämnden Overlämnar": English OCR reads a lower-case
+            # ä/ö as a capital; after a lower-case word mid-sentence it is one
+            if capital and prev_cased[:1].islower() and not _sentence_start(text, s):
+                rep = low
+            new = rep
         if new != tok:
             changes.append(Change(s, e, tok, new, conf, fixer))
             out[idx] = new
     return changes
+
+
+_ONE, _BAR, _PASS, _WORD = range(4)
+_PLANS: dict[tuple[str, bool], tuple] = {}
+
+
+def _plan(tok: str, prefix_ok: bool, has_model: bool) -> tuple:
+    """What repair_text does with a token wherever it stands (cached per process):
+    (_ONE,) a lone "1"; (_BAR,) "|" or "l"; (_PASS,) nothing (no word, a short acronym,
+    one letter); or (_WORD, word with casing fixed, reading, confidence, fixer, readings
+    for the context model, the word as repaired, whether a capital Ö/Å/Ä may be a
+    misread lower-case one)."""
+    if tok == "1":
+        plan = (_ONE,)
+    elif tok in ("|", "l"):
+        plan = (_BAR,)
+    elif not _wordlike(tok) or (tok.isupper() and len(tok) <= 3) or len(tok) == 1:
+        plan = (_PASS,)
+    else:
+        new, low, conf, fixer, alts = _decide(tok, prefix_ok)
+        readings = context_readings(low, alts) if has_model else ()
+        plan = (_WORD, new, low, conf, fixer, readings) + _cased(new, low)
+    if len(_PLANS) > 200_000:
+        _PLANS.clear()
+    _PLANS[(tok, prefix_ok)] = plan
+    return plan
+
+
+def _cased(new: str, low: str) -> tuple[str, bool]:
+    """The word new repaired to the reading low in new's letter case, and whether its
+    capital Ö/Å/Ä may stand for a lower-case one (see repair_text)."""
+    if low == new.lower():
+        return new, False
+    rep = apply_case(new, low)
+    return rep, (rep[:1] in "ÖÅÄ" and not new.isupper() and not lexicon().roles.get(low, 0) & PROPER)
 
 
 def fix_invented_dots(text: str) -> list[Change]:

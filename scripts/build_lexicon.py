@@ -24,9 +24,12 @@ come from wordfreq; wordfreq words missing from Hunspell are kept with roles=0, 
 repair stage can rank them but never treats them as proof that a word exists (wordfreq
 holds many accent-stripped forms like "fran", "pa").
 
+Compound ends (ends.marisa.gz): the reversed skeletons of the forms that may end a
+compound, derived from forms.marisa.gz (`write_ends`).
+
 Precomputed readings (readings.marisa.gz): see `write_readings`; rebuilt last, and alone
 with --readings-only after any change to the repair search (the stage ignores a stale
-table: its fingerprint no longer matches).
+table: its fingerprint no longer matches). --readings-only also rewrites ends.marisa.gz.
 
 Run: .venv/bin/python scripts/build_lexicon.py [--dic DIR] [--out models/lexicon] [--readings-only]
 """
@@ -70,11 +73,24 @@ def write_lexicon(out: Path, entries: list[tuple[str, int, int]]) -> None:
     (out / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
+def write_ends(out: Path) -> int:
+    """ends.marisa.gz: the skeletons of the forms with the END role, reversed (a marisa
+    Trie: the compound search finds every possible end part of a string with one prefix
+    lookup of the string reversed)."""
+    import marisa_trie
+
+    forms = marisa_trie.RecordTrie("<BH").frombytes(gzip.decompress((out / "forms.marisa.gz").read_bytes()))
+    keys = {k.translate(_FOLD)[::-1] for k, (r, _) in forms.items() if r & END}
+    _save(marisa_trie.Trie(keys), out / "ends.marisa.gz")
+    return len(keys)
+
+
 def write_readings(out: Path) -> int:
     """readings.marisa.gz: the repair search's context-free reading (pipeline/repair.py
-    `reading_search`) of the skeleton of every word wordfreq lists with a dictionary role,
-    so that at run time most correct words and most words that only lost their dots are
-    answered by one lookup. Stamped in meta.json with the search's fingerprint and the
+    `reading_search`) and flags (`key_flags`) of the skeleton of every word wordfreq lists
+    with a dictionary role and of the word as English OCR commonly writes it
+    (`ocr_renderings`), so that at run time most correct words and most damaged forms of
+    listed words are answered by one lookup. Stamped in meta.json with the search's fingerprint and the
     sizes of the lexicon files: a table from another search or lexicon is never used."""
     import sys
 
@@ -86,20 +102,44 @@ def write_readings(out: Path) -> int:
     lex = lexmod.load(out)
     lex.readings = None
     repair.lexicon = lexmod.lexicon = lambda: lex     # the lexicon just built, no table
-    keys = sorted({k.translate(_FOLD) for k, (r, z) in lex.entry.__self__.trie.items()
-                   if r & WORD and z > 0 and k.isalpha() and k.islower()})
+    listed = [k for k, (r, z) in lex.entry.__self__.trie.items()
+              if r & WORD and z > 0 and k.isalpha() and k.islower()]
+    keys = sorted({k.translate(_FOLD) for k in listed} | {d for k in listed for d in ocr_renderings(k)})
     items = []
     for n, k in enumerate(keys):
-        items.append((k, repair.encode_reading(*repair.reading_search(k))))
+        r, alts = repair.reading_search(k)
+        items.append((k, repair.encode_reading(r, alts, repair.key_flags(k, r))))
         if n % 20000 == 0:
             print(f"readings: {n}/{len(keys)}", flush=True)
     _save(marisa_trie.BytesTrie(items), out / "readings.marisa.gz")
     meta = _meta(out)
     meta["readings"] = {"keys": len(items), "fingerprint": repair.search_fingerprint(),
                         "lexicon": lexmod._files_stamp(out),
-                        "keys_from": "skeletons of the forms with a dictionary role and a wordfreq frequency"}
+                        "keys_from": "skeletons of the forms with a dictionary role and a wordfreq "
+                                     "frequency, and those forms as English OCR commonly writes them "
+                                     "(OCR_RENDERINGS)"}
     (out / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return len(items)
+
+
+# English OCR's commonest renderings of a dotted letter (besides the letter without its
+# dots), measured on Swedish scans (issue 5): "tjdnsteutlaitande", "6verlamnar", "méten"
+OCR_RENDERINGS = {"å": ("a", "d", "é"), "ä": ("a", "d", "é"), "ö": ("o", "6", "é", "d")}
+MAX_RENDERINGS = 200    # words with more dotted letters get only their skeleton
+
+
+def ocr_renderings(form: str) -> list[str]:
+    """The form as English OCR commonly writes it, every dotted letter rendered in each
+    of its common ways ("möjlig" -> "mojlig", "m6jlig", "méjlig", "mdjlig")."""
+    import itertools
+
+    opts = [OCR_RENDERINGS.get(c, (c,)) for c in form]
+    n = 1
+    for o in opts:
+        n *= len(o)
+    if n == 1 or n > MAX_RENDERINGS:
+        return []
+    return ["".join(p) for p in itertools.product(*opts)]
 
 
 def _meta(out: Path) -> dict:
@@ -279,6 +319,7 @@ def main() -> None:
                     help="only recompute the precomputed readings (after a change to the repair search)")
     args = ap.parse_args()
     if args.readings_only:
+        print(f"{write_ends(Path(args.out))} compound ends")
         print(f"{write_readings(Path(args.out))} precomputed readings")
         return
     from wordfreq import iter_wordlist, zipf_frequency
@@ -299,6 +340,7 @@ def main() -> None:
     print(f"{len(forms)} hunspell forms, {len(zipf)} wordfreq words, {len(keys)} entries -> {out}")
     if not args.no_bigrams:
         build_context_model(out)
+    print(f"{write_ends(out)} compound ends")
     print(f"{write_readings(out)} precomputed readings")
 
 

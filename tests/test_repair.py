@@ -185,20 +185,64 @@ def test_lexicon_load_reports_a_missing_model(tmp_path):
 def test_precomputed_readings_are_current_and_agree_with_the_search():
     """The table of readings built by scripts/build_lexicon.py is in use (built by this
     search: rebuild with --readings-only after changing it) and answers what the search
-    answers, for correct words, words that lost their dots and unchanged words alike."""
-    from pipeline.repair import _readings_table, decode_reading, reading_search
+    answers, for correct words, words that lost their dots, words as English OCR writes
+    them and unchanged words alike; its flags are what key_flags() gives."""
+    from pipeline.repair import QUIET, VALID, _readings_table, decode_entry, decode_reading, key_flags, reading_search
 
     table = _readings_table()
     assert table is not None, "stale table: scripts/build_lexicon.py --readings-only"
-    keys = ["overenskommelsen", "for", "ar", "tjansteutlatande", "trafiknamnden", "mal", "staden"]
+    keys = ["overenskommelsen", "for", "ar", "tjansteutlatande", "trafiknamnden", "mal", "staden",
+            "m6jligt", "méjligt", "tjdnsteutlatande", "dverlamnar"]
     keys += table.keys()[::4000]
-    assert len(keys) > 50
+    assert len(keys) > 100
     for k in keys:
         v = table.get(k)
         assert v, k
-        assert decode_reading(v[0]) == reading_search(k), k
+        r = reading_search(k)
+        assert decode_reading(v[0]) == r, k
+        assert decode_entry(v[0])[2] == key_flags(k, r[0]), k
     assert decode_reading(table.get("trafiknamnden")[0])[0][0] == "trafiknämnden"
-    assert decode_reading(table.get("staden")[0]) == (None, ())
+    assert decode_reading(table.get("m6jligt")[0])[0][0] == "möjligt"
+    assert decode_entry(table.get("staden")[0]) == (None, (), VALID | QUIET)
+    assert not decode_entry(table.get("for")[0])[2] & QUIET      # "för": a reading of its own
+
+
+def test_compound_test_never_rejects_a_compound():
+    """_may_split (an end part that may end a compound, a head that may begin one) only
+    spares the search strings it would not split anyway, and the search gives the same
+    answers without the end-part index."""
+    from pipeline import repair
+
+    lex = lexicon()
+    assert lex.min_end("samverkansoverenskommelsen") > 0 and lex.min_end("qqqqqq") == 0
+    words = ["samverkansoverenskommelsen", "kortkommandokonfigurationen", "dateserial", "slussenomradet",
+             "stadsdelsforvaltningarna", "trafiknamndens", "lokalpolisomradet", "rasterinstallningarna"]
+    seen = 0
+    for w in words:
+        for marked, _ in variants(w, 2.0, 2.0):
+            s = marked.lower()
+            if len(s) >= 6 and not repair._may_split(s, lex):
+                seen += 1
+                assert repair._split(marked, lex, {}, 0, False) is None, marked
+    assert seen > 20
+    ends, lex.ends = lex.ends, None
+    try:
+        repair._MAY_SPLIT.clear()
+        repair.candidates.cache_clear()
+        assert lex.min_end("samverkansoverenskommelsen") == -1
+        without = {w: repair.reading_search(w) for w in words}
+    finally:
+        lex.ends = ends
+        repair._MAY_SPLIT.clear()
+        repair.candidates.cache_clear()
+    assert without == {w: repair.reading_search(w) for w in words}
+
+
+def test_a_letter_lost_inside_a_word_is_restored_as_a_whole_word_only():
+    # "fljande" = "följande"; but "fil" is no compound part that lost an "o" ("fiol")
+    assert fix_word("fljande") == ("följande", 0.98)
+    for word in ("filnummer", "grafikfil", "sidindelningen", "specialtal"):
+        assert fix_word(word) is None, word
 
 
 def test_readings_of_another_lexicon_are_ignored(tmp_path):
