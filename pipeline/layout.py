@@ -360,7 +360,7 @@ _HYPHEN_GAP_RX = re.compile(r"-(?=[ \t]*\n|[ \t]+)")
 
 
 def hyphen_breaks(text: str):
-    """HYPHEN_BREAK_RX.finditer(text), found from the hyphens: tried at every position,
+    r"""HYPHEN_BREAK_RX.finditer(text), found from the hyphens: tried at every position,
     the pattern runs \w{2,} to the end of every word from each of its letters (~70 us a
     page). A match ends its word at the hyphen, so it can only start where the run of
     word characters before a hyphen (that a gap follows) starts, and not inside the
