@@ -130,6 +130,8 @@ def text_runs(tp: pdfium.PdfTextPage) -> list[tuple[float, float, float, float, 
                 buflen = 4 * pdfium_c.FPDFText_CountChars(tp) + 16
                 buf = (ctypes.c_ushort * buflen)()
             txt = _bounded_text(tp, l, b, r, t, buf, buflen)
+        if "\x02" in txt:    # pdfium's mark for a hyphen glyph at a line end: the layout
+            txt = txt.replace("\x02", "-")   # stage joins the word if the lexicon agrees
         out.append((l, b, r, t, " ".join(txt.split())))  # = _WS.sub(" ", txt).strip()
     return out
 

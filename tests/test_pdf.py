@@ -210,3 +210,12 @@ def test_text_layer_evidence_boxes_hold_their_text(txt):
         assert _text_in_box(pdf_of(txt), ev.page, ev.box).strip() == rec.case_officer.name
     # a text file has no page geometry
     assert all(ev.box is None for evs in process_path(txt).provenance.values() for ev in evs)
+
+
+def test_line_end_hyphen_marked_by_pdfium_stays_a_hyphen():
+    # pdfium gives a hyphen glyph at a line end as U+0002; it must reach layout as "-"
+    # (which joins the word only when the lexicon agrees), never as a control character
+    path = next((ROOT / "corpus" / "pdf").glob("002_*.pdf"))
+    raw = ingest.read(path).raw
+    assert "\x02" not in raw
+    assert "SAMVERKANSOVERENS-\nKOMMELSE" in raw
