@@ -248,3 +248,22 @@ def test_digit_first_patterns_find_what_their_plain_forms_find():
         for t in texts:
             got = [(m.span(), [m.span(i) for i in range(1, rx.groups + 1)]) for m in rx.finditer(t)]
             assert got == [(m.span(), [m.span(i) for i in range(1, ref.groups + 1)]) for m in ref.finditer(t)], (name, t)
+
+
+def test_year_led_scan_finds_what_the_patterns_find():
+    """The case-insensitive patterns are tried only a short reach before each year
+    (_year_led); they must find what scanning the whole text finds, whatever the case."""
+    import random
+
+    from pipeline.extract import dates as D
+    pieces = ["maj", "MAJ", "mAj", "sept.", "September", "mars", "juli", "våren", "VÅREN", "Hösten", "år", "ÅR", "året",
+              "under", "UNDER", "sedan", "från", "till", "fram till", "FRAM TILL", "jämfört med", "i början av",
+              "i slutet av", "t.o.m.", "T.O.M.", "fr.o.m.", "för", "FÖR", "kr", "kronor", "barn", "2019", "1999", "20",
+              "19", "5", "12", "/", "-", ":", ".", " ", "  ", "\n", "\t", "x", "ä", "İ", "ı", "ſ", "\u212a", "_", "2"]
+    rng = random.Random(9)
+    texts = ["".join(rng.choice(pieces) + rng.choice(["", " "]) for _ in range(rng.randint(1, 9))) for _ in range(20000)]
+    assert len(D._YEAR_LED) == 4
+    for t in texts:
+        runs = D._years(t)
+        for rx in D._YEAR_LED:
+            assert [m.span() for m in D._year_led(rx, t, runs)] == [m.span() for m in rx.finditer(t)], (rx.pattern, t)

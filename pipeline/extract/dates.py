@@ -69,6 +69,10 @@ MONTH_ABBR = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug":
               "sept": 9, "okt": 10, "nov": 11, "dec": 12}
 _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
 _MONTH_ANY = _MONTH + "|" + "|".join(sorted((m + r"\.?" for m in MONTH_ABBR), key=len, reverse=True))
+_SEASONS = "våren|hösten|sommaren|vintern|säsongen|år|året"
+_CUES = r"under|sedan|från|till|inför|efter|före|fram till|jämfört med|i början av|i slutet av|t\.o\.m\.|fr\.o\.m\."
+_NOT_AMOUNT = (r"(?!\s+(?:kr\b|kronor|miljon|tusen|personer|st\b|stycken|procent|elever|barn|unga|ungdomar|invånare|"
+               r"bostäder|lägenheter|timmar))")
 _YEAR = r"(?:19|20)\d\d"
 _NOT_BEFORE = r"(?<![\d/.:\-])"          # not the tail of a case number or another number
 _NOT_AFTER = r"(?![\d/:]|-\d)"
@@ -93,13 +97,54 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
     ("numeric", re.compile(_day(r"\d/.") + rf"/([1-9]|1[0-2])\s+({_YEAR})" + _NOT_AFTER)),
     ("my", re.compile(rf"(?=[jfmasond])(?<![\w])({_MONTH})\s+({_YEAR})" + _NOT_AFTER, re.I)),
     ("dm", re.compile(_day(r"\d/") + rf"\s+({_MONTH})\b(?!\s+\d)", re.I)),
-    ("season", re.compile(rf"(?=[vhså])\b((?:våren|hösten|sommaren|vintern|säsongen|år|året)\s+({_YEAR}))" + _NOT_AFTER, re.I)),
-    ("cued_year", re.compile(rf"(?=[usftiej])\b(?:under|sedan|från|till|inför|efter|före|fram till|jämfört med|"
-                             rf"i början av|i slutet av|t\.o\.m\.|fr\.o\.m\.)\s+({_YEAR})" + _NOT_AFTER, re.I)),
+    ("season", re.compile(rf"(?=[vhså])\b((?:{_SEASONS})\s+({_YEAR}))" + _NOT_AFTER, re.I)),
+    ("cued_year", re.compile(rf"(?=[usftiej])\b(?:{_CUES})\s+({_YEAR})" + _NOT_AFTER, re.I)),
     # "prioriteringar för 2003", but not an amount ("för 2000 kronor")
-    ("cued_year", re.compile(rf"(?=f)\bför\s+({_YEAR})" + _NOT_AFTER + r"(?!\s+(?:kr\b|kronor|miljon|tusen|personer|st\b|"
-                             r"stycken|procent|elever|barn|unga|ungdomar|invånare|bostäder|lägenheter|timmar))", re.I)),
+    ("cued_year", re.compile(rf"(?=f)\bför\s+({_YEAR})" + _NOT_AFTER + _NOT_AMOUNT, re.I)),
 ]
+
+
+# The case-insensitive patterns cannot let re skip ahead (it tries them at every position).
+# Each of them is a word or phrase of at most `reach` characters, whitespace and a year;
+# the whitespace before a year is the whole run before it, so a match starts `reach` or
+# fewer characters before that run, at a word start. _year_led tries them only there.
+def _reach(alternatives: str) -> int:
+    return max(len(re.sub(r"\\(.)", r"\1", a)) for a in alternatives.split("|"))
+
+
+_YEAR_LED = {PATTERNS[4][1]: _reach(_MONTH), PATTERNS[6][1]: _reach(_SEASONS),
+             PATTERNS[7][1]: _reach(_CUES), PATTERNS[8][1]: len("för")}
+_YEAR_RX = re.compile(_YEAR)
+
+
+def _years(text: str) -> list[int]:
+    """Where the whitespace run before each year starts (years after whitespace only). The
+    finditer misses no such year: one it skips overlaps an earlier one, so follows a digit."""
+    out = []
+    for y in _YEAR_RX.finditer(text):
+        k = y.start()
+        while k > 0 and text[k - 1].isspace():   # str.isspace() is what \s matches
+            k -= 1
+        if k < y.start():
+            out.append(k)
+    return out
+
+
+def _year_led(rx: re.Pattern, text: str, runs: list[int]) -> list[re.Match]:
+    """= list(rx.finditer(text)) for a pattern of _YEAR_LED: the same scan, at the only
+    places a match can start."""
+    reach = _YEAR_LED[rx]
+    starts = sorted({p for k in runs for p in range(max(0, k - reach), k)
+                     if p == 0 or not (text[p - 1].isalnum() or text[p - 1] == "_")})   # \w
+    found, pos = [], 0
+    for p in starts:
+        if p >= pos:
+            m = rx.match(text, p)
+            if m:
+                found.append(m)
+                pos = m.end()
+    return found
+
 
 DEADLINE_CUES = r"senast|remisstid\w*|tillhanda|besvaras|sista (?:dag|datum)\w*|svarsdatum"
 FROM_CUES = (r"från och med|fr\.\s?o\.\s?m\.?|fr o m|(?:gäller|gälla|giltighet|giltig|gällande) från|"
@@ -151,12 +196,13 @@ def find_mentions(text: str, default_year: Optional[int] = None) -> list[Mention
     """All date mentions in `text`, untyped, in text order (overlaps resolved by PATTERNS order)."""
     taken: list[tuple[int, int]] = []
     found: list[Mention] = []
+    runs = _years(text)
 
     def free(s: int, e: int) -> bool:
         return all(e <= a or s >= b for a, b in taken)
 
     for name, rx in PATTERNS:
-        for m in rx.finditer(text):
+        for m in (_year_led(rx, text, runs) if rx in _YEAR_LED else rx.finditer(text)):
             if not free(m.start(), m.end()):
                 continue
             new = _to_mentions(name, m, text, default_year, found)
