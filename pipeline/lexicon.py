@@ -141,10 +141,17 @@ class Bigrams:
 
     def __init__(self, pairs: marisa_trie.RecordTrie, unigrams: marisa_trie.RecordTrie):
         self.pairs, self.unigrams = pairs, unigrams
+        self.cache: dict[tuple[str, str], int] = {}     # a reading is weighed against its twins: counts recur
 
     def count(self, a: str, b: str = "") -> int:
-        r = self.pairs.get(f"{a} {b}") if b else self.unigrams.get(a)
-        return r[0][0] if r else 0
+        v = self.cache.get((a, b))
+        if v is None:
+            r = self.pairs.get(f"{a} {b}") if b else self.unigrams.get(a)
+            v = r[0][0] if r else 0
+            if len(self.cache) > CACHE_LIMIT:
+                self.cache.clear()
+            self.cache[(a, b)] = v
+        return v
 
     def logp(self, a: str, b: str, zipf_b: float) -> float:
         p_b = 10 ** (min(max(zipf_b, 1.0), 7.5) - 9)

@@ -43,7 +43,7 @@ cheap confusions or dotted twins are accepted at once (`_stable`); readings dear
 to be whole words only are grown along the skeleton trie and kept only if a word has
 them (`variants`); a reading with no head that may begin a compound and no end that may
 end one is not split (`_may_split`); decisions are cached per process; `repair_text`
-splits a text once and looks only at the tokens with something to decide (`_props`,
+splits a text once and looks only at the tokens with something to decide (`_Props`,
 `_plan`).
 """
 from __future__ import annotations
@@ -773,17 +773,30 @@ def fix_bigram(readings: tuple[str, ...], prev: str, nxt: str) -> Optional[tuple
 _SENT_END = re.compile(r"[.!?:;]|\n\s*\n")
 
 
-def _prev_for_model(text: str, ends: list[int], idx: int, s: int, prev: str) -> str:
+class _SentenceEnds(dict):
+    """text between two words -> does a sentence end there (cached: mostly " ")."""
+
+    def __missing__(self, sep: str) -> bool:
+        if len(self) > 100_000:
+            self.clear()
+        v = self[sep] = _SENT_END.search(sep) is not None
+        return v
+
+
+_ENDS_SENTENCE = _SentenceEnds()
+
+
+def _prev_for_model(seps: list[str], idx: int, prev: str) -> str:
     """The previous word as the context model knows it: '<s>' across a sentence end,
-    '<num>' for a number."""
-    if idx == 0 or not prev or _SENT_END.search(text[ends[idx - 1]:s]):
+    '<num>' for a number (seps[k]: the text before token k)."""
+    if idx == 0 or not prev or _ENDS_SENTENCE[seps[idx]]:
         return "<s>"
     return "<num>" if prev.isdigit() else prev
 
 
 def _next_for_model(text: str, words: list[str], starts: list[int], idx: int, e: int) -> str:
     """The next word's likely reading (its own context-free repair)."""
-    if idx + 1 >= len(words) or _SENT_END.search(text[e:starts[idx + 1]]):
+    if idx + 1 >= len(words) or _ENDS_SENTENCE[text[e:starts[idx + 1]]]:
         return "<s>"
     t = words[idx + 1]
     if t.isdigit():
@@ -795,34 +808,88 @@ def _next_for_model(text: str, words: list[str], starts: list[int], idx: int, e:
 
 # ---------------------------------------------------------------- the stage
 
-# PROTECTED's alternatives one by one, each with substrings every match of it holds:
-# most texts hold no "@", "www." or ".se", and one scan per alternative that can match
-# is several times faster than the alternation tried at every character
-_PROTECTED_PARTS = [(re.compile(p), needles) for p, needles in (
-    (r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", ("@",)),
-    (r"(?:https?://|www\.)\S+", ("http://", "https://", "www.")),
-    (r"\b[\w-]+\.(?:se|nu|com|org|eu|net)\b(?:/\S*)?", (".se", ".nu", ".com", ".org", ".eu", ".net")),
-    (r"\b[A-ZÅÄÖ]{1,6}[ -]?\d{1,4}[/:-]\d{1,6}(?:[/:-]\d+)*\b", None),    # None: any digit (\d)
-    (r"\b\d+(?:[.,:/-]\d+)*\b", None),
+# PROTECTED's alternatives one by one: most texts hold no "@", "www." or ".se", and a
+# scan that jumps to what an alternative's every match holds (a digit, a "12/3", a
+# ".se") and tries the alternative only around it is many times faster than the
+# alternation tried at every character
+_PROTECTED_PARTS = [re.compile(p) for p in (
+    r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+",
+    r"(?:https?://|www\.)\S+",
+    r"\b[\w-]+\.(?:se|nu|com|org|eu|net)\b(?:/\S*)?",
+    r"\b[A-ZÅÄÖ]{1,6}[ -]?\d{1,4}[/:-]\d{1,6}(?:[/:-]\d+)*\b",
+    r"\b\d+(?:[.,:/-]\d+)*\b",
 )]
-_DIGIT = re.compile(r"\d")
-assert "|".join(p.pattern for p, _ in _PROTECTED_PARTS) == PROTECTED.pattern
+assert "|".join(p.pattern for p in _PROTECTED_PARTS) == PROTECTED.pattern
+_EMAIL, _URL, _DOMAIN, _DNR, _NUMBER = _PROTECTED_PARTS
+_DOMAIN_END = re.compile(r"\.(?:se|nu|com|org|eu|net)\b")     # in every _DOMAIN match
+_DNR_SEP = re.compile(r"\d[/:-]\d")        # in every _DNR match, 1-10 characters after its start
+_DIGITS = re.compile(r"\d+")
+_WORD_CHAR = re.compile(r"\w").match
+
+
+def _domain_search(text: str, pos: int):
+    """_DOMAIN.search(text, pos): a match starts in the run of word characters and
+    hyphens before a ".se" (or another domain ending)."""
+    while True:
+        h = _DOMAIN_END.search(text, pos)
+        if h is None:
+            return None
+        d = h.start()
+        r = d
+        while r > pos and (text[r - 1] == "-" or _WORD_CHAR(text[r - 1])):
+            r -= 1
+        for q in range(r, d):
+            m = _DOMAIN.match(text, q)
+            if m:
+                return m
+        pos = d + 1
+
+
+def _dnr_search(text: str, pos: int):
+    """_DNR.search(text, pos): a match starts at most 10 characters before its first
+    digit-separator-digit."""
+    while True:
+        h = _DNR_SEP.search(text, pos)
+        if h is None:
+            return None
+        for q in range(max(pos, h.start() - 10), h.start() + 1):
+            m = _DNR.match(text, q)
+            if m:
+                return m
+        pos = h.start() + 1
+
+
+def _number_search(text: str, pos: int):
+    """_NUMBER.search(text, pos): a match starts where a run of digits does."""
+    for d in _DIGITS.finditer(text, pos):
+        q = d.start()
+        if q == 0 or not _WORD_CHAR(text[q - 1]):
+            m = _NUMBER.match(text, q)
+            if m:
+                return m
+    return None
 
 
 def _protected_spans(text: str) -> list[tuple[int, int]]:
     """PROTECTED.finditer(text) spans, found alternative by alternative: from where the
     last match ended, the next match starts where the first alternative can match, and
     is the match of the first alternative (in PROTECTED's order) that matches there."""
-    digit = _DIGIT.search(text) is not None
-    parts = [p for p, needles in _PROTECTED_PARTS if (any(n in text for n in needles) if needles else digit)]
-    nxt = [p.search(text) for p in parts]
+    searches = []
+    if "@" in text:
+        searches.append(_EMAIL.search)
+    if "www." in text or "http" in text:
+        searches.append(_URL.search)
+    if any(t in text for t in (".se", ".nu", ".com", ".org", ".eu", ".net")):
+        searches.append(_domain_search)
+    searches += [_dnr_search, _number_search]
+    nxt = [f(text, 0) for f in searches]
     spans = []
     pos = 0
     while True:
         start = -1
         for i, m in enumerate(nxt):
             if m is not None and m.start() < pos:
-                m = nxt[i] = parts[i].search(text, pos)
+                m = nxt[i] = searches[i](text, pos)
             if m is not None and (start < 0 or m.start() < start):
                 start = m.start()
         if start < 0:
@@ -997,7 +1064,7 @@ def _joined(a: str, b: str, max_cost: float = MAX_COST) -> Optional[str]:
 
 def fix_boundaries(words: list[str], seps: list[str], props: list[int]) -> dict[int, tuple[int, str]]:
     """Token-boundary artefacts, as {first token index: (last token index, replacement)}
-    (words: the tokens; seps[k]: the text before token k; props: `_props` of each):
+    (words: the tokens; seps[k]: the text before token k; props: `_Props` of each):
     - a hyphen and a space inside a word ("överens- kommelsen": a line-end hyphen that
       lost its line break), joined when the next word is no conjunction and the whole
       is a word;
@@ -1048,12 +1115,18 @@ def _is_quiet(tok: str) -> bool:
 
 
 _QUIET, _STRAY = 1, 2
-_PROPS: dict[str, int] = {}     # token -> _QUIET | _STRAY bits (cached per process)
+class _Props(dict):
+    """token -> _QUIET | _STRAY bits, computed the first time a token is asked for
+    (cached per process)."""
+
+    def __missing__(self, tok: str) -> int:
+        if len(self) > 400_000:
+            self.clear()
+        v = self[tok] = (_QUIET if _is_quiet(tok) else 0) | (_STRAY if _stray_piece(tok) else 0)
+        return v
 
 
-def _props(tok: str) -> int:
-    v = _PROPS[tok] = (_QUIET if _is_quiet(tok) else 0) | (_STRAY if _stray_piece(tok) else 0)
-    return v
+_PROPS = _Props()
 
 
 # TOKEN with a group: split() gives the text between tokens and the tokens in turn
@@ -1070,11 +1143,7 @@ def repair_text(text: str, damaged: bool, ocr: bool = False) -> list[Change]:
     n = len(words)
     ends = list(accumulate(map(len, parts)))   # ends[2k + 1]: where token k ends
     starts, ends = ends[0::2][:n], ends[1::2]
-    if len(_PROPS) > 400_000:
-        _PROPS.clear()
-    props = list(map(_PROPS.get, words))
-    if None in props:
-        props = [_props(w) if p is None else p for w, p in zip(words, props)]
+    props = list(map(_PROPS.__getitem__, words))
     joins = fix_boundaries(words, seps, props)
     # tokens with nothing to decide (the common case) pass as they are: only the others
     # are looked at, with the words around them
@@ -1133,7 +1202,7 @@ def repair_text(text: str, damaged: bool, ocr: bool = False) -> list[Change]:
                 if ctx is not None and ctx != low:
                     low, conf, fixer = ctx, 0.75, "ocr-context"
             elif readings:
-                r = fix_bigram(readings, _prev_for_model(text, ends, idx, s, prev),
+                r = fix_bigram(readings, _prev_for_model(seps, idx, prev),
                                _next_for_model(text, words, starts, idx, e))
                 if r is not None:
                     low, conf, fixer = r[0], round(min(0.95, 0.5 + 0.15 * r[1]), 2), "ocr-context"
