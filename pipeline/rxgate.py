@@ -42,9 +42,9 @@ def _fold_case(s: str) -> str:
     return s
 
 
-@lru_cache(maxsize=8)
-def _fold_case_long(s: str) -> str:
-    return _fold_case(s)   # several gated patterns scan the same document text
+@lru_cache(maxsize=64)
+def _fold_case_cached(s: str) -> str:
+    return _fold_case(s)   # several gated patterns scan the same text (a document, a decision)
 
 
 def _literals(item) -> Optional[set[str]]:
@@ -182,7 +182,7 @@ class Gated:
 
     def may_match(self, s: str) -> bool:
         if self.fold:
-            s = _fold_case_long(s) if len(s) > 400 else _fold_case(s)
+            s = _fold_case_cached(s)
         for n in self.needles:
             if n in s:
                 return True

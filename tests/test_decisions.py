@@ -186,3 +186,16 @@ def test_att_list_flattened_onto_one_line(tmp_path):
          "action": "överlämnar"},
         {"number": None, "text": "omedelbart justera paragrafen.", "actor": "Stadsbyggnadsnämnden",
          "action": "justerar omedelbart"}]
+
+
+def test_restated_pattern_finds_what_its_plain_form_finds():
+    import random
+    import re
+
+    from pipeline.extract.decisions import _RESTATED
+    plain = re.compile(r"\b(?:föreslår|förslår)\s+(?:därför\s+|att\s+)+(?=[A-ZÅÄÖa-zåäö])([^.]+\.?)")
+    pieces = ["föreslår", "förslår", "aföreslår", "_förslår", "därför", "att", " ", "\n", "Nämnden", "x", ".", "ä"]
+    rng = random.Random(8)
+    for _ in range(20000):
+        t = "".join(rng.choice(pieces) + rng.choice([" ", ""]) for _ in range(rng.randint(1, 10)))
+        assert [m.span(1) for m in _RESTATED.finditer(t)] == [m.span(1) for m in plain.finditer(t)], t

@@ -180,3 +180,19 @@ def test_bullets_lost_by_ocr_after_the_first_item(tmp_path):
     from pipeline.process import process_path
     assert [a.text for a in process_path(p).focus_areas] == [
         "Unga i riskzon för destruktivt beteende", "Otrygga och brottsutsatta platser", "Systemhotande brottslighet"]
+
+
+def test_sentence_end_finds_what_its_plain_form_finds():
+    """SENTENCE_END tests what precedes the mark after the mark (so re jumps from mark to
+    mark); it must find exactly what the plain form finds."""
+    import random
+    import re
+
+    from pipeline.extract.focus import SENTENCE_END
+    plain = re.compile(r"(?<!\bt\.ex)(?<!\bbl\.a)(?<!\bm\.m)(?<!\bs\.k)(?<![A-ZÅÄÖ])[.!?](?=\s+[A-ZÅÄÖ0-9”\"]|\s*$)")
+    pieces = ["t.ex", "bl.a", "m.m", "s.k", "T.ex", "at.ex", ".", "!", "?", " ", "  ", "\n", "\t", "\u00a0", "A", "Å",
+              "a", "b", "1", "”", "\"", "ord", "Ord", "x.", "\r"]
+    rng = random.Random(4)
+    for _ in range(30000):
+        t = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 14)))
+        assert [m.span() for m in SENTENCE_END.finditer(t)] == [m.span() for m in plain.finditer(t)], repr(t)

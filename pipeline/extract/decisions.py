@@ -68,7 +68,7 @@ ACTIONS: dict[str, str] = {
     "upphäver": r"\bupphäv(?:er|s|a)\b",
     "beslutar": r"\bbeslut(?:ar|as)\b",
 }
-_ACTION_RX = [(label, re.compile(rx, re.I)) for label, rx in ACTIONS.items()]
+_ACTION_RX = [(label, gated(rx, re.I)) for label, rx in ACTIONS.items()]   # every decision tries all
 _BESLUTAR_ATT = re.compile(r"\bbeslutar\s+att\s+", re.I)
 # a subject that names a board: "Idrottsnämnden", "Skärholmens stadsdelsnämnd", "Nämnden"
 _ACTOR_RX = re.compile(r"^([A-ZÅÄÖ][\w\-–]*(?:\s+(?:och\s+)?[\w\-–]+){0,4}?\s*(?:nämnd|nämnden|styrelse|styrelsen|"
@@ -232,7 +232,8 @@ def _same(a: dict, b: dict) -> bool:
     return _similar(fold(a["text"]).rstrip("."), fold(b["text"]).rstrip("."), 0.8)
 
 
-_RESTATED = gated(re.compile(r"\b(?:föreslår|förslår)\s+(?:därför\s+|att\s+)+(?=[A-ZÅÄÖa-zåäö])([^.]+\.?)"))
+# = \b(?:föreslår|förslår)…, the first letter before the boundary test (see parties._RUNNING)
+_RESTATED = gated(re.compile(r"f(?<!\wf)(?:öreslår|örslår)\s+(?:därför\s+|att\s+)+(?=[A-ZÅÄÖa-zåäö])([^.]+\.?)"))
 
 
 def restated(text: str, sections, found: list[dict]) -> None:

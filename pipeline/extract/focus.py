@@ -74,8 +74,9 @@ LETTER = re.compile(r"^[ \t]*([a-h])\)[ \t]+")      # "a) …", numbered a=1, b=
 # a numbered area heading: "Fokusområde 1: Otrygga och brottsutsatta platser"
 AREA_HEADING = re.compile(r"^(?:fokus|samverkans|insats|prioriterat |mal)?omrade\s+(?:\d{1,2}|[ivx]{1,4})\s*[:.–-]\s*"
                           r"(?=\S)", re.I)
-# the leading look-ahead only makes the scan skip other characters before the look-behinds
-SENTENCE_END = re.compile(r"(?=[.!?])(?<!\bt\.ex)(?<!\bbl\.a)(?<!\bm\.m)(?<!\bs\.k)(?<![A-ZÅÄÖ])[.!?](?=\s+[A-ZÅÄÖ0-9”\"]|\s*$)")
+# = (?<!\bt\.ex)(?<!\bbl\.a)(?<!\bm\.m)(?<!\bs\.k)(?<![A-ZÅÄÖ])[.!?](?=…): the mark first and the
+# look-behinds after it, one character longer, so the scan jumps from mark to mark
+SENTENCE_END = re.compile(r"[.!?](?<!\bt\.ex.)(?<!\bbl\.a.)(?<!\bm\.m.)(?<!\bs\.k.)(?<![A-ZÅÄÖ].)(?=\s+[A-ZÅÄÖ0-9”\"]|\s*$)")
 
 
 @dataclass

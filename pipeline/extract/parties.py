@@ -43,15 +43,17 @@ _ENUM = [
                      r"samverkan", re.S)),
 ]
 # parties named in running text: the clause goes on after the names, so the body ends at
-# the first stop word or participle ("… och Stockholmshem arbetat med …", "Polisen ska …")
+# the first stop word or participle ("… och Stockholmshem arbetat med …", "Polisen ska …").
+# Each opens with its first letter and tests the word boundary after it ("m(?<!\wm)ed" =
+# "\bmed"), so re jumps from one such letter to the next (tests/test_parties.py).
 _RUNNING = [
-    gated(re.compile(r"\b[Ii]\s+(?:rådet|styrgruppen|arbetsgruppen|samverkansgruppen|samverkansrådet|gruppen)\s+"
+    gated(re.compile(r"[Ii](?<!\w.)\s+(?:rådet|styrgruppen|arbetsgruppen|samverkansgruppen|samverkansrådet|gruppen)\s+"
                      r"(?:föreslås\s+|ska\s+|kommer\s+att\s+)?(?:ingå|ingår)\s+"
                      r"(?:i dag\s+)?(?P<body>[^.]+)")),
-    gated(re.compile(r"\bmed\s+representanter\s+(?:för|från)\s+(?P<body>[^.]+)")),
-    gated(re.compile(r"\b[Uu]töver\s+(?P<ut>[^.]+?)\s+(?:deltar|medverkar|ingår)\s+(?:även\s+|också\s+)?(?P<body>[^.]+)")),
-    gated(re.compile(r"\b(?:samarbetar|samverkar)\b(?:\s+\w+){0,3}?\s+med\s+(?P<body>[^.]+)")),
-    gated(re.compile(r"\btillsammans\s+med\s+(?P<body>[^.]+?)(?=\s+(?:tagit|tagits|tar|har|tog)\b|\.|$)")),
+    gated(re.compile(r"m(?<!\wm)ed\s+representanter\s+(?:för|från)\s+(?P<body>[^.]+)")),
+    gated(re.compile(r"[Uu](?<!\w.)töver\s+(?P<ut>[^.]+?)\s+(?:deltar|medverkar|ingår)\s+(?:även\s+|också\s+)?(?P<body>[^.]+)")),
+    gated(re.compile(r"s(?<!\ws)am(?:arbetar|verkar)\b(?:\s+\w+){0,3}?\s+med\s+(?P<body>[^.]+)")),
+    gated(re.compile(r"t(?<!\wt)illsammans\s+med\s+(?P<body>[^.]+?)(?=\s+(?:tagit|tagits|tar|har|tog)\b|\.|$)")),
 ]
 # a lower-case participle or supine ends a party's name in running text ("Stockholmshem arbetat med")
 _VERBISH = re.compile(r"[a-zåäö]{2,}(?:at|ats|it|its|ade|ades|ande)")
