@@ -216,26 +216,44 @@ def match_texts(texts: list[str], taxonomy: Taxonomy) -> list[Match]:
     for k in keys:
         uniq.setdefault(k, len(uniq))
     reps = [texts[keys.index(k)] for k in uniq]
+    results = [Match(text, *r) for text, r in zip(reps, _assignment(tuple(uniq), reps, taxonomy))]
+    return [results[uniq[k]] for k in keys]
+
+
+# documents quoting the same agreement list the same areas: the assignment of a set of keys
+# to a version is computed once per process
+_ASSIGNMENTS: dict[tuple[tuple, int], list[tuple]] = {}
+
+
+def _assignment(keys: tuple, reps: list[str], taxonomy: Taxonomy) -> list[tuple]:
+    """(canonical_id, canonical_label, score, status, runner_up) per key (reps: a text of each)."""
+    memo = (keys, id(taxonomy))
+    found = _ASSIGNMENTS.get(memo)
+    if found is not None:
+        return found
     scores = score_matrix(reps, taxonomy)
     assigned: dict[int, int] = {}
     if scores.size:
         rows, cols = linear_sum_assignment(scores, maximize=True)
         assigned = {int(r): int(c) for r, c in zip(rows, cols)}
-    results: list[Match] = []
-    for r, text in enumerate(reps):
+    results: list[tuple] = []
+    for r in range(len(reps)):
         c = assigned.get(r)
         s = float(scores[r, c]) if c is not None else 0.0
         if c is None or s < THRESHOLD:
             best = float(scores[r].max()) if scores.size else 0.0
-            results.append(Match(text, None, None, round(best, 1), "local"))
+            results.append((None, None, round(best, 1), "local", None))
             continue
         area = taxonomy.areas[c]
         others = [(float(scores[r, k]), taxonomy.areas[k].id) for k in range(len(taxonomy.areas)) if k != c]
         rival = max(others, default=(0.0, None))
         status = "ambiguous" if rival[0] >= THRESHOLD and s - rival[0] < AMBIGUITY_MARGIN else "matched"
-        results.append(Match(text, area.id, area.label, round(s, 1), status,
-                             rival[1] if status == "ambiguous" else None))
-    return [results[uniq[k]] for k in keys]
+        results.append((area.id, area.label, round(s, 1), status, rival[1] if status == "ambiguous" else None))
+    if len(_ASSIGNMENTS) > 1 << 14:
+        _ASSIGNMENTS.clear()
+    _ROW_OWNERS[id(taxonomy)] = taxonomy   # keeps the version keyed by id() alive
+    _ASSIGNMENTS[memo] = results
+    return results
 
 
 # ---- version choice ---------------------------------------------------------------
