@@ -53,8 +53,9 @@ import unicodedata
 from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import accumulate
-from typing import Optional
+from itertools import accumulate, compress, count
+from operator import not_
+from typing import Callable, Optional
 
 from .lexicon import BEGIN, END, MIDDLE, PROPER, STEM, WORD, lexicon, skeleton
 from .textmap import REPAIRED, MappedText, TextBuilder
@@ -808,10 +809,9 @@ def _next_for_model(text: str, words: list[str], starts: list[int], idx: int, e:
 
 # ---------------------------------------------------------------- the stage
 
-# PROTECTED's alternatives one by one: most texts hold no "@", "www." or ".se", and a
-# scan that jumps to what an alternative's every match holds (a digit, a "12/3", a
-# ".se") and tries the alternative only around it is many times faster than the
-# alternation tried at every character
+# PROTECTED's alternatives one by one: most texts hold no "@", "www." or ".se", numbers
+# and codes start at a run of digits (found in the few tokens that are not all letters),
+# so each alternative is tried only where it can start, not at every character
 _PROTECTED_PARTS = [re.compile(p) for p in (
     r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+",
     r"(?:https?://|www\.)\S+",
@@ -822,8 +822,8 @@ _PROTECTED_PARTS = [re.compile(p) for p in (
 assert "|".join(p.pattern for p in _PROTECTED_PARTS) == PROTECTED.pattern
 _EMAIL, _URL, _DOMAIN, _DNR, _NUMBER = _PROTECTED_PARTS
 _DOMAIN_END = re.compile(r"\.(?:se|nu|com|org|eu|net)\b")     # in every _DOMAIN match
-_DNR_SEP = re.compile(r"\d[/:-]\d")        # in every _DNR match, 1-10 characters after its start
 _DIGITS = re.compile(r"\d+")
+_DIGIT = re.compile(r"\d").match
 _WORD_CHAR = re.compile(r"\w").match
 
 
@@ -845,35 +845,42 @@ def _domain_search(text: str, pos: int):
         pos = d + 1
 
 
-def _dnr_search(text: str, pos: int):
-    """_DNR.search(text, pos): a match starts at most 10 characters before its first
-    digit-separator-digit."""
-    while True:
-        h = _DNR_SEP.search(text, pos)
-        if h is None:
-            return None
-        for q in range(max(pos, h.start() - 10), h.start() + 1):
-            m = _DNR.match(text, q)
-            if m:
-                return m
-        pos = h.start() + 1
+def _protected_spans(text: str, words: Optional[list[str]] = None,
+                     starts: Optional[list[int]] = None) -> list[tuple[int, int]]:
+    """PROTECTED.finditer(text) spans (words, starts: the text's tokens and where they
+    start, if known), found alternative by alternative: from where the last match
+    ended, the next match starts where the first alternative can match, and is the
+    match of the first alternative (in PROTECTED's order) that matches there."""
+    if words is None:
+        parts = _TOKEN_SPLIT.split(text)
+        words = parts[1::2]
+        starts = list(accumulate(map(len, parts)))[0::2]
+    # digits are word characters, so every run of digits is inside a token
+    runs = [(starts[k] + m.start(), starts[k] + m.end())
+            for k in compress(count(), map(not_, map(str.isalpha, words))) for m in _DIGITS.finditer(words[k])]
+    # a number starts a run of digits that follows no word character; a code
+    # ("TN 2019-01234") starts at most 10 characters before a digit, separator, digit:
+    # every match of either, in order of where it starts
+    numbers = [m for m in (_NUMBER.match(text, a) for a, _ in runs if a == 0 or not _WORD_CHAR(text[a - 1])) if m]
+    codes = []
+    last = -1
+    for _, b in runs:
+        if text[b:b + 1] in ("/", ":", "-") and _DIGIT(text, b + 1):
+            for q in range(max(last + 1, b - 11), b):
+                m = _DNR.match(text, q)
+                if m:
+                    codes.append(m)
+            last = b - 1
 
+    def first_from(matches: list) -> Callable:
+        """search(text, pos) over matches found beforehand."""
+        at = [m.start() for m in matches]
 
-def _number_search(text: str, pos: int):
-    """_NUMBER.search(text, pos): a match starts where a run of digits does."""
-    for d in _DIGITS.finditer(text, pos):
-        q = d.start()
-        if q == 0 or not _WORD_CHAR(text[q - 1]):
-            m = _NUMBER.match(text, q)
-            if m:
-                return m
-    return None
+        def search(text: str, pos: int):
+            i = bisect_left(at, pos)
+            return matches[i] if i < len(matches) else None
+        return search
 
-
-def _protected_spans(text: str) -> list[tuple[int, int]]:
-    """PROTECTED.finditer(text) spans, found alternative by alternative: from where the
-    last match ended, the next match starts where the first alternative can match, and
-    is the match of the first alternative (in PROTECTED's order) that matches there."""
     searches = []
     if "@" in text:
         searches.append(_EMAIL.search)
@@ -881,7 +888,10 @@ def _protected_spans(text: str) -> list[tuple[int, int]]:
         searches.append(_URL.search)
     if any(t in text for t in (".se", ".nu", ".com", ".org", ".eu", ".net")):
         searches.append(_domain_search)
-    searches += [_dnr_search, _number_search]
+    if codes:
+        searches.append(first_from(codes))
+    if numbers:
+        searches.append(first_from(numbers))
     nxt = [f(text, 0) for f in searches]
     spans = []
     pos = 0
@@ -1150,7 +1160,7 @@ def repair_text(text: str, damaged: bool, ocr: bool = False) -> list[Change]:
     todo = [k for k in range(n) if not props[k] & _QUIET or seps[k + 1][:1] == "-" or k in joins]
     if not todo:
         return changes
-    prot = _protected_spans(text)
+    prot = _protected_spans(text, words, starts)
     pi = 0
     has_model = lexicon().bigrams is not None
     plans = _PLANS
