@@ -7,6 +7,7 @@ Built by scripts/build_lexicon.py from hunspell-sv and wordfreq into models/lexi
   more or less intact while losing the dots, so a damaged word is repaired by looking its
   possible skeletons up (see pipeline/repair.py);
 - meta.json            the search bound (best frequency per word length) and sources;
+- skeleton_keys.marisa.gz  the skeletons alone (a plain trie: fast prefix walks);
 - ends.marisa.gz       the skeletons of the forms that may end a compound, reversed: one
   lookup finds every end part a string can have (`Lexicon.min_end`), so the compound
   search skips at once the readings no compound can explain;
@@ -89,10 +90,13 @@ class _Zipf:
 
 class _Skeletons:
     """skeleton -> forms with roles (a list, or the default when there are none), and
-    whether a string begins some skeleton (for the pruned candidate search)."""
+    whether a string begins some skeleton (for the pruned candidate search). `keys`:
+    the skeletons alone, a plain trie (prefix walks on it are ten times faster than on
+    the trie that also holds the forms); the forms trie if there is none."""
 
-    def __init__(self, trie: marisa_trie.BytesTrie):
+    def __init__(self, trie: marisa_trie.BytesTrie, keys: marisa_trie.Trie | None = None):
         self.trie = trie
+        self.keys = keys if keys is not None else trie
         self.cache: dict[str, list[str]] = {}
         self.prefixes: dict[str, bool] = {}
         self.heads_cache: dict[str, tuple[int, ...]] = {}
@@ -112,7 +116,7 @@ class _Skeletons:
         per position)."""
         v = self.heads_cache.get(s)
         if v is None:
-            v = tuple(sorted((len(k) for k in self.trie.prefixes(s) if 2 <= len(k) <= len(s) - 2),
+            v = tuple(sorted((len(k) for k in self.keys.prefixes(s) if 2 <= len(k) <= len(s) - 2),
                              reverse=True))
             if len(self.heads_cache) > CACHE_LIMIT:
                 self.heads_cache.clear()
@@ -122,7 +126,7 @@ class _Skeletons:
     def has_prefix(self, p: str) -> bool:
         v = self.prefixes.get(p)
         if v is None:
-            v = next(self.trie.iterkeys(p), None) is not None
+            v = next(self.keys.iterkeys(p), None) is not None
             if len(self.prefixes) > CACHE_LIMIT:
                 self.prefixes.clear()
             self.prefixes[p] = v
@@ -162,12 +166,12 @@ class Lexicon:
     def __init__(self, forms: marisa_trie.RecordTrie, skels: marisa_trie.BytesTrie,
                  max_zipf: list[float], bigrams: Bigrams | None = None,
                  readings: marisa_trie.BytesTrie | None = None, readings_meta: dict | None = None,
-                 ends: marisa_trie.Trie | None = None):
+                 ends: marisa_trie.Trie | None = None, skeleton_keys: marisa_trie.Trie | None = None):
         f = _Forms(forms)
         self.entry = f.entry                   # form -> (roles, zipf)
         self.roles = _Roles(f)                 # form -> role bits (0: frequency only)
         self.zipf = _Zipf(f)                   # form -> wordfreq zipf (0 if unknown)
-        self.by_skeleton = _Skeletons(skels)   # skeleton -> forms with roles
+        self.by_skeleton = _Skeletons(skels, skeleton_keys)    # skeleton -> forms with roles
         self.max_zipf = max_zipf               # best zipf by word length (search bound)
         self.bigrams = bigrams
         self.readings = readings               # token -> precomputed reading (see repair)
@@ -224,14 +228,16 @@ def load(model_dir: Path = MODEL_DIR) -> Lexicon:
     if (model_dir / "bigrams.marisa.gz").exists():
         bigrams = Bigrams(_trie(marisa_trie.RecordTrie, model_dir / "bigrams.marisa.gz", BIGRAM_FMT),
                           _trie(marisa_trie.RecordTrie, model_dir / "unigrams.marisa.gz", BIGRAM_FMT))
-    ends = None
+    ends = keys = None
     if (model_dir / "ends.marisa.gz").exists():
         ends = _trie(marisa_trie.Trie, model_dir / "ends.marisa.gz")
+    if (model_dir / "skeleton_keys.marisa.gz").exists():
+        keys = _trie(marisa_trie.Trie, model_dir / "skeleton_keys.marisa.gz")
     readings, rmeta = None, meta.get("readings")
     # the table belongs to this lexicon only if it was built from these very files
     if rmeta and (model_dir / "readings.marisa.gz").exists() and rmeta.get("lexicon") == _files_stamp(model_dir):
         readings = _trie(marisa_trie.BytesTrie, model_dir / "readings.marisa.gz")
-    return Lexicon(forms, skels, meta["max_zipf"], bigrams, readings, rmeta, ends)
+    return Lexicon(forms, skels, meta["max_zipf"], bigrams, readings, rmeta, ends, keys)
 
 
 def _files_stamp(model_dir: Path) -> list[int]:
