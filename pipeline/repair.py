@@ -183,7 +183,8 @@ def _compound(s: str, roles: dict, depth: int) -> Optional[list[str]]:
     """Split a real (dotted) word into compound parts: BEGIN (MIDDLE)* END, parts >= 2 letters."""
     if depth > 3:
         return None
-    for j in range(len(s) - 2, 1, -1):
+    # longest head first; only where the head's skeleton is a skeleton can it be a form
+    for j in lexicon().by_skeleton.heads(skeleton(s)):
         head = s[:j]
         r = roles.get(head, 0)
         if not r & (MIDDLE if depth else BEGIN):
@@ -345,13 +346,13 @@ def _variants(word: str, max_cost: float, whole_above: float) -> tuple[list[tupl
     out = _readings(word, max_cost, whole_above)
     if out is None:     # too many readings for the walk: the position-by-position table
         out = {t: c for t, c in _readings_by_position(word, max_cost, whole_above).items()
-               if c <= whole_above or t.lower() in lexicon().by_skeleton.trie}
+               if c <= whole_above or t.lower() in lexicon().by_skeleton.keys}
     # a deleted ö/å/ä: word-initial ("verenskommelsen") after any other damage, inside
     # the word only in an otherwise undamaged reading and only as a whole word (rarer,
     # dear to search; as a compound part "fil" would pass for "fiol", "sid" for "sido")
     inner: set[str] = set()
     skels = lexicon().by_skeleton
-    has_prefix, trie = skels.has_prefix, skels.trie
+    has_prefix, trie = skels.has_prefix, skels.keys
     for s, c in list(out.items()):
         k = c + DROP_COST + 0.0
         if k > max_cost:
@@ -428,7 +429,7 @@ def _readings(word: str, max_cost: float, whole_above: float) -> Optional[dict[s
     plain, branches, opts_at = shape
     n = len(word)
     skels = lexicon().by_skeleton
-    has_prefix, trie = skels.has_prefix, skels.trie
+    has_prefix, trie = skels.has_prefix, skels.keys
     out: dict[str, float] = {}
     stack = [(0, "", 0.0)]
     steps = 0
@@ -521,7 +522,7 @@ def candidates(word: str, prefix_ok: bool = False, max_cost: float = MAX_COST,
     top = -99.0
     # the best lexical score any word near this length gets (1.5: floor of listed words)
     mz = lex.max_zipf
-    skel_trie = lex.by_skeleton.trie
+    skel_trie = lex.by_skeleton.keys
     bound = max(1.5, max(mz[max(0, len(word) - 3):min(63, len(word) + 3)]))
     readings, inner = _variants(word, max_cost, split_max)
     for marked, cost in readings:
@@ -991,9 +992,10 @@ def _a_twin(low: str) -> bool:
 _ENTRIES: dict[str, Optional[tuple]] = {}
 
 
-def _table_entry(low: str) -> Optional[tuple[Optional[tuple[str, float]], tuple[str, ...], int]]:
-    """(reading, near-equal readings, flags) of a lower-case token from the precomputed
-    table; None when the token is not one of its keys or there is no table (cached)."""
+def _table_entry(low: str) -> Optional[tuple[Optional[tuple[str, float]], tuple[str, ...], int, tuple[str, ...]]]:
+    """(reading, near-equal readings, flags, readings for the context model) of a
+    lower-case token from the precomputed table (see `table_entry`); None when the token
+    is not one of its keys or there is no table (cached)."""
     try:
         return _ENTRIES[low]
     except KeyError:
@@ -1007,16 +1009,28 @@ def _table_entry(low: str) -> Optional[tuple[Optional[tuple[str, float]], tuple[
     return e
 
 
-def encode_reading(r: Optional[tuple[str, float]], alts: tuple[str, ...], flags: int = 0) -> bytes:
-    return (f"{flags}" if r is None else f"{flags}\t{r[0]}\t{r[1]}\t{' '.join(alts)}").encode("utf-8")
+def table_entry(low: str) -> bytes:
+    """What the table stores for a lower-case token: its reading_search() answer, its
+    flags (key_flags) and the readings the context model weighs for it (those of its
+    repaired form: context_readings)."""
+    r, alts = reading_search(low)
+    return encode_reading(r, alts, key_flags(low, r), context_readings(r[0] if r else low, alts))
 
 
-def decode_entry(v: bytes) -> tuple[Optional[tuple[str, float]], tuple[str, ...], int]:
+def encode_reading(r: Optional[tuple[str, float]], alts: tuple[str, ...], flags: int = 0,
+                   ctx: tuple[str, ...] = ()) -> bytes:
+    if r is None and not ctx:
+        return f"{flags}".encode("utf-8")
+    form, conf = r if r is not None else ("", "")
+    return f"{flags}\t{form}\t{conf}\t{' '.join(alts)}\t{' '.join(ctx)}".encode("utf-8")
+
+
+def decode_entry(v: bytes) -> tuple[Optional[tuple[str, float]], tuple[str, ...], int, tuple[str, ...]]:
     t = v.decode("utf-8")
     if len(t) == 1:
-        return None, (), int(t)
-    flags, form, conf, alts = t.split("\t")
-    return (form, float(conf)), tuple(alts.split()) if alts else (), int(flags)
+        return None, (), int(t), ()
+    flags, form, conf, alts, ctx = t.split("\t")
+    return ((form, float(conf)) if form else None), tuple(alts.split()), int(flags), tuple(ctx.split())
 
 
 def decode_reading(v: bytes) -> tuple[Optional[tuple[str, float]], tuple[str, ...]]:
@@ -1032,7 +1046,7 @@ def search_fingerprint() -> str:
 
     funcs = (variants, _variants, _shape, _branch_options, _readings, _readings_by_position, _options, candidates, _analyze,
              _may_split, _split, _pick, _fits, _best_form, fix_word, fix_glued, wzipf, _stable,
-             is_valid, _compound, reading_search, encode_reading, key_flags, _a_twin,
+             is_valid, _compound, reading_search, table_entry, encode_reading, key_flags, _a_twin,
              context_readings)
     consts = (SUBS, PAIRS, DROP_COST, MAX_COST, MAX_VARIANTS, COMPOUND_BEST, SPLIT_MAX_COST,
               MARK_PENALTY, GLUE_MIN, GLUE_LEFT_SCORE, sorted(_CHEAP_CHARS), _CHEAP_PAIRS,
@@ -1247,7 +1261,8 @@ def _plan(tok: str, prefix_ok: bool, has_model: bool) -> tuple:
         plan = (_PASS,)
     else:
         new, low, conf, fixer, alts = _decide(tok, prefix_ok)
-        readings = context_readings(low, alts) if has_model else ()
+        e = _table_entry(tok.lower()) if has_model and not prefix_ok else None
+        readings = e[3] if e is not None else context_readings(low, alts) if has_model else ()
         plan = (_WORD, new, low, conf, fixer, readings) + _cased(new, low)
     if len(_PLANS) > 200_000:
         _PLANS.clear()

@@ -92,12 +92,13 @@ def write_ends(out: Path) -> int:
 
 
 def write_readings(out: Path) -> int:
-    """readings.marisa.gz: the repair search's context-free reading (pipeline/repair.py
-    `reading_search`) and flags (`key_flags`) of the skeleton of every word wordfreq lists
-    with a dictionary role and of the word as English OCR commonly writes it
-    (`ocr_renderings`), so that at run time most correct words and most damaged forms of
-    listed words are answered by one lookup. Stamped in meta.json with the search's fingerprint and the
-    sizes of the lexicon files: a table from another search or lexicon is never used."""
+    """readings.marisa.gz: what the repair search makes of (pipeline/repair.py
+    `table_entry`: the reading, flags, the readings for the context model) the skeleton
+    of every word wordfreq lists with a dictionary role and the word as English OCR
+    commonly writes it (`ocr_renderings`), so that at run time most correct words and
+    most damaged forms of listed words are answered by one lookup. Stamped in meta.json
+    with the search's fingerprint and the sizes of the lexicon files: a table from
+    another search or lexicon is never used."""
     import sys
 
     import marisa_trie
@@ -113,8 +114,7 @@ def write_readings(out: Path) -> int:
     keys = sorted({k.translate(_FOLD) for k in listed} | {d for k in listed for d in ocr_renderings(k)})
     items = []
     for n, k in enumerate(keys):
-        r, alts = repair.reading_search(k)
-        items.append((k, repair.encode_reading(r, alts, repair.key_flags(k, r))))
+        items.append((k, repair.table_entry(k)))
         if n % 20000 == 0:
             print(f"readings: {n}/{len(keys)}", flush=True)
     _save(marisa_trie.BytesTrie(items), out / "readings.marisa.gz")

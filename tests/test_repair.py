@@ -186,8 +186,10 @@ def test_precomputed_readings_are_current_and_agree_with_the_search():
     """The table of readings built by scripts/build_lexicon.py is in use (built by this
     search: rebuild with --readings-only after changing it) and answers what the search
     answers, for correct words, words that lost their dots, words as English OCR writes
-    them and unchanged words alike; its flags are what key_flags() gives."""
-    from pipeline.repair import QUIET, VALID, _readings_table, decode_entry, decode_reading, key_flags, reading_search
+    them and unchanged words alike; its flags and context readings are what key_flags()
+    and context_readings() give."""
+    from pipeline.repair import (QUIET, VALID, _readings_table, context_readings, decode_entry, decode_reading,
+                                 key_flags, reading_search)
 
     table = _readings_table()
     assert table is not None, "stale table: scripts/build_lexicon.py --readings-only"
@@ -201,9 +203,11 @@ def test_precomputed_readings_are_current_and_agree_with_the_search():
         r = reading_search(k)
         assert decode_reading(v[0]) == r, k
         assert decode_entry(v[0])[2] == key_flags(k, r[0]), k
+        assert decode_entry(v[0])[3] == context_readings(r[0][0] if r[0] else k, r[1]), k
     assert decode_reading(table.get("trafiknamnden")[0])[0][0] == "trafiknämnden"
     assert decode_reading(table.get("m6jligt")[0])[0][0] == "möjligt"
-    assert decode_entry(table.get("staden")[0]) == (None, (), VALID | QUIET)
+    assert decode_entry(table.get("staden")[0]) == (None, (), VALID | QUIET, ())
+    assert decode_entry(table.get("laget")[0])[3] == ("laget", "läget")     # twins for the context model
     assert not decode_entry(table.get("for")[0])[2] & QUIET      # "för": a reading of its own
 
 
