@@ -1086,16 +1086,35 @@ def _joined(a: str, b: str, max_cost: float = MAX_COST) -> Optional[str]:
     return apply_case(tok, c[0].form) if c and is_valid(c[0].form) else None
 
 
-def fix_boundaries(words: list[str], seps: list[str], props: list[int]) -> dict[int, tuple[int, str]]:
+def _after_token(text: str, ends: list[int], sep: str) -> list[int]:
+    """The tokens (by index; ends: where each ends) that sep follows right away."""
+    found = []
+    p = text.find(sep)
+    while p >= 0:
+        k = bisect_left(ends, p)
+        if k < len(ends) and ends[k] == p:
+            found.append(k)
+        p = text.find(sep, p + 1)
+    return found
+
+
+def fix_boundaries(text: str, words: list[str], seps: list[str], props: list[int],
+                   ends: list[int]) -> dict[int, tuple[int, str]]:
     """Token-boundary artefacts, as {first token index: (last token index, replacement)}
-    (words: the tokens; seps[k]: the text before token k; props: `_Props` of each):
+    (words: the tokens; seps[k]: the text before token k; props: `_Props` of each; ends:
+    where each token ends):
     - a hyphen and a space inside a word ("överens- kommelsen": a line-end hyphen that
       lost its line break), joined when the next word is no conjunction and the whole
       is a word;
     - a space inside a word ("6verens kommelsen"), joined when the second piece is no
       word and has no reading on its own but the whole has one."""
     joins: dict[int, tuple[int, str]] = {}
-    for k in [k for k in range(1, len(words)) if seps[k] == "- " or (seps[k] == " " and props[k] & _STRAY)]:
+    n = len(words)
+    pieces = [k for k in compress(count(), map(_STRAY_BIT.__getitem__, props)) if seps[k] == " "]
+    hyphens = [k + 1 for k in _after_token(text, ends, "- ") if k + 1 < n and seps[k + 1] == "- "]
+    for k in sorted(set(pieces).union(hyphens)):
+        if k == 0:
+            continue
         i = k - 1
         at, bt = words[i], words[k]
         if len(at) < 2 or len(bt) < 2 or not bt[:1].islower() or i in joins or (i - 1) in joins:
@@ -1139,6 +1158,8 @@ def _is_quiet(tok: str) -> bool:
 
 
 _QUIET, _STRAY = 1, 2
+_NOT_QUIET = tuple(not p & _QUIET for p in range(4))   # by _Props value
+_STRAY_BIT = tuple(bool(p & _STRAY) for p in range(4))
 class _Props(dict):
     """token -> _QUIET | _STRAY bits, computed the first time a token is asked for
     (cached per process)."""
@@ -1168,10 +1189,11 @@ def repair_text(text: str, damaged: bool, ocr: bool = False) -> list[Change]:
     ends = list(accumulate(map(len, parts)))   # ends[2k + 1]: where token k ends
     starts, ends = ends[0::2][:n], ends[1::2]
     props = list(map(_PROPS.__getitem__, words))
-    joins = fix_boundaries(words, seps, props)
+    joins = fix_boundaries(text, words, seps, props, ends)
     # tokens with nothing to decide (the common case) pass as they are: only the others
     # are looked at, with the words around them
-    todo = [k for k in range(n) if not props[k] & _QUIET or seps[k + 1][:1] == "-" or k in joins]
+    todo = sorted(set(compress(count(), map(_NOT_QUIET.__getitem__, props))).union(
+        _after_token(text, ends, "-"), joins))
     if not todo:
         return changes
     prot = _protected_spans(text, words, starts)
