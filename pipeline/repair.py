@@ -558,7 +558,7 @@ def wzipf(w: str) -> float:
 
 # ---------------------------------------------------------------- per-word decision
 
-@dataclass
+@dataclass(slots=True)
 class Change:
     start: int
     end: int
@@ -1196,10 +1196,13 @@ def repair_text(text: str, damaged: bool, ocr: bool = False) -> list[Change]:
         _after_token(text, ends, "-"), joins))
     if not todo:
         return changes
-    prot = _protected_spans(text, words, starts)
+    prot = _protected_spans(text, words, starts) + [(len(text) + 1, len(text) + 1)]    # and a sentinel
     pi = 0
+    pstart, pend = prot[0]
     has_model = lexicon().bigrams is not None
-    plans = _PLANS
+    plans, plans_hyphen = _PLANS
+    context_words, context_prev, word_kind = _CONTEXT_WORDS, _CONTEXT_PREV, _WORD
+    add = changes.append
     out = words[:]      # the word each token became (None: joined to the one before)
     skip_to = -1
     for idx in todo:
@@ -1211,36 +1214,32 @@ def repair_text(text: str, damaged: bool, ocr: bool = False) -> list[Change]:
             last, rep = joins[idx]
             e = ends[last]
             if not any(ps < e and s < pe for ps, pe in prot):
-                changes.append(Change(s, e, text[s:e], rep, 0.6, "boundary"))
+                add(Change(s, e, text[s:e], rep, 0.6, "boundary"))
                 out[idx] = rep
                 out[last] = None
                 skip_to = last
                 continue
-        while pi < len(prot) and prot[pi][1] <= s:
+        while pend <= s:
             pi += 1
-        if pi < len(prot) and prot[pi][0] < e and tok != "1":
+            pstart, pend = prot[pi]
+        if pstart < e and tok != "1":
             continue
         j = idx - 1 if idx == 0 or out[idx - 1] is not None else idx - 2
         prev_cased = out[j] if j >= 0 else ""
         prev = prev_cased.lower()
         new, conf, fixer = tok, 1.0, ""
-        plan = plans.get((tok, text[e:e + 1] == "-"))
+        hyphen = text[e:e + 1] == "-"
+        plan = (plans_hyphen if hyphen else plans).get(tok)
         if plan is None:
-            plan = _plan(tok, text[e:e + 1] == "-", has_model)
+            plan = _plan(tok, hyphen, has_model)
         kind = plan[0]
-        if kind == _ONE:
-            # a lone "1" between words is "i": "brottslighet 1 staden"
-            if text[s - 1:s].isspace() and _lone_one_is_i(text, s, e, prev):
-                new, conf, fixer = "i", 0.8, "ocr-context"
-        elif kind == _BAR:
-            if _sentence_start(text, s) and text[e:e + 1] == " " and text[e + 1:e + 2].islower():
-                new, conf, fixer = "I", 0.8, "ocr-context"     # "| staden" at a sentence start
-        elif kind == _WORD and not _is_abbrev(text, s, e):
+        if kind == word_kind:
+            if text[e:e + 1] == "." and _is_abbrev(text, s, e):
+                continue
             _, new, low, conf, fixer, readings, rep, capital = plan
             # context only for the few readings neighbours decide
             list_item = text[s - 2:s] in (". ", ") ") and _LIST_ITEM.search(text[max(0, s - 8):s])
-            ctx = None
-            if low in _CONTEXT_WORDS or prev in _CONTEXT_PREV or list_item:
+            if low in context_words or prev in context_prev or list_item:
                 nxt_tok = words[idx + 1].lower() if idx + 1 < n else ""
                 j2 = j - 1 if j <= 0 or out[j - 1] is not None else j - 2
                 ctx = fix_context(low, "att" if list_item else prev, nxt_tok,
@@ -1259,14 +1258,21 @@ def repair_text(text: str, damaged: bool, ocr: bool = False) -> list[Change]:
             if capital and prev_cased[:1].islower() and not _sentence_start(text, s):
                 rep = low
             new = rep
+        elif kind == _ONE:
+            # a lone "1" between words is "i": "brottslighet 1 staden"
+            if text[s - 1:s].isspace() and _lone_one_is_i(text, s, e, prev):
+                new, conf, fixer = "i", 0.8, "ocr-context"
+        elif kind == _BAR:
+            if _sentence_start(text, s) and text[e:e + 1] == " " and text[e + 1:e + 2].islower():
+                new, conf, fixer = "I", 0.8, "ocr-context"     # "| staden" at a sentence start
         if new != tok:
-            changes.append(Change(s, e, tok, new, conf, fixer))
+            add(Change(s, e, tok, new, conf, fixer))
             out[idx] = new
     return changes
 
 
 _ONE, _BAR, _PASS, _WORD = range(4)
-_PLANS: dict[tuple[str, bool], tuple] = {}
+_PLANS: tuple[dict[str, tuple], dict[str, tuple]] = ({}, {})    # token -> plan; for a token before "-"
 
 
 def _plan(tok: str, prefix_ok: bool, has_model: bool) -> tuple:
@@ -1286,9 +1292,10 @@ def _plan(tok: str, prefix_ok: bool, has_model: bool) -> tuple:
         e = _table_entry(tok.lower()) if has_model and not prefix_ok else None
         readings = e[3] if e is not None else context_readings(low, alts) if has_model else ()
         plan = (_WORD, new, low, conf, fixer, readings) + _cased(new, low)
-    if len(_PLANS) > 200_000:
-        _PLANS.clear()
-    _PLANS[(tok, prefix_ok)] = plan
+    plans = _PLANS[prefix_ok]
+    if len(plans) > 200_000:
+        plans.clear()
+    plans[tok] = plan
     return plan
 
 
