@@ -7,7 +7,8 @@ Built by scripts/build_lexicon.py from hunspell-sv and wordfreq into models/lexi
   more or less intact while losing the dots, so a damaged word is repaired by looking its
   possible skeletons up (see pipeline/repair.py);
 - meta.json            the search bound (best frequency per word length) and sources;
-- skeleton_keys.marisa.gz  the skeletons alone (a plain trie: fast prefix walks);
+- skeleton_keys.marisa.gz  the skeletons alone (a plain trie: fast prefix walks), and
+  skeleton_roles.gz the roles of each skeleton's forms together, a byte per key id;
 - ends.marisa.gz       the skeletons of the forms that may end a compound, reversed: one
   lookup finds every end part a string can have (`Lexicon.min_end`), so the compound
   search skips at once the readings no compound can explain;
@@ -166,7 +167,8 @@ class Lexicon:
     def __init__(self, forms: marisa_trie.RecordTrie, skels: marisa_trie.BytesTrie,
                  max_zipf: list[float], bigrams: Bigrams | None = None,
                  readings: marisa_trie.BytesTrie | None = None, readings_meta: dict | None = None,
-                 ends: marisa_trie.Trie | None = None, skeleton_keys: marisa_trie.Trie | None = None):
+                 ends: marisa_trie.Trie | None = None, skeleton_keys: marisa_trie.Trie | None = None,
+                 skeleton_roles: bytes | None = None):
         f = _Forms(forms)
         self.entry = f.entry                   # form -> (roles, zipf)
         self.roles = _Roles(f)                 # form -> role bits (0: frequency only)
@@ -178,12 +180,19 @@ class Lexicon:
         self.readings_meta = readings_meta or {}
         self._with_role: dict[tuple[str, int], tuple[str, ...]] = {}
         self.ends = ends                       # reversed skeletons of compound ends
+        # the roles any form of a skeleton has, by skeleton_keys id (lets with_role skip
+        # the forms of a skeleton none of which has the role)
+        self.skeleton_roles = skeleton_roles if skeleton_keys is not None else None
 
     def with_role(self, skel: str, role: int) -> tuple[str, ...]:
         """Forms of a skeleton that may take one of the roles (cached)."""
         key = (skel, role)
         v = self._with_role.get(key)
         if v is None:
+            if self.skeleton_roles is not None:
+                i = self.by_skeleton.keys.get(skel)
+                if i is None or not self.skeleton_roles[i] & role:
+                    return ()   # no form of it has the role: no need to look at the forms
             entry = self.entry
             v = tuple(f for f in self.by_skeleton.get(skel, ()) if entry(f)[0] & role)
             if len(self._with_role) > CACHE_LIMIT:
@@ -231,13 +240,16 @@ def load(model_dir: Path = MODEL_DIR) -> Lexicon:
     ends = keys = None
     if (model_dir / "ends.marisa.gz").exists():
         ends = _trie(marisa_trie.Trie, model_dir / "ends.marisa.gz")
+    roles = None
     if (model_dir / "skeleton_keys.marisa.gz").exists():
         keys = _trie(marisa_trie.Trie, model_dir / "skeleton_keys.marisa.gz")
+        if (model_dir / "skeleton_roles.gz").exists():
+            roles = gzip.decompress((model_dir / "skeleton_roles.gz").read_bytes())
     readings, rmeta = None, meta.get("readings")
     # the table belongs to this lexicon only if it was built from these very files
     if rmeta and (model_dir / "readings.marisa.gz").exists() and rmeta.get("lexicon") == _files_stamp(model_dir):
         readings = _trie(marisa_trie.BytesTrie, model_dir / "readings.marisa.gz")
-    return Lexicon(forms, skels, meta["max_zipf"], bigrams, readings, rmeta, ends, keys)
+    return Lexicon(forms, skels, meta["max_zipf"], bigrams, readings, rmeta, ends, keys, roles)
 
 
 def _files_stamp(model_dir: Path) -> list[int]:

@@ -25,13 +25,13 @@ repair stage can rank them but never treats them as proof that a word exists (wo
 holds many accent-stripped forms like "fran", "pa").
 
 Compound ends (ends.marisa.gz): the reversed skeletons of the forms that may end a
-compound, derived from forms.marisa.gz; skeleton_keys.marisa.gz: the skeletons alone
-(`write_ends`).
+compound, derived from forms.marisa.gz; skeleton_keys.marisa.gz: the skeletons alone;
+skeleton_roles.gz: the roles of their forms (`write_ends`).
 
 Precomputed readings (readings.marisa.gz): see `write_readings`; rebuilt last, and alone
 with --readings-only after any change to the repair search (the stage ignores a stale
-table: its fingerprint no longer matches). --readings-only also rewrites ends.marisa.gz and
-skeleton_keys.marisa.gz.
+table: its fingerprint no longer matches). --readings-only also rewrites ends.marisa.gz,
+skeleton_keys.marisa.gz and skeleton_roles.gz.
 
 Run: .venv/bin/python scripts/build_lexicon.py [--dic DIR] [--out models/lexicon] [--readings-only]
 """
@@ -79,15 +79,22 @@ def write_ends(out: Path) -> int:
     """ends.marisa.gz: the skeletons of the forms with the END role, reversed (a marisa
     Trie: the compound search finds every possible end part of a string with one prefix
     lookup of the string reversed); skeleton_keys.marisa.gz: the skeletons of
-    skeletons.marisa.gz alone, a plain Trie (its prefix walks are ten times faster).
-    Both derived from the lexicon files."""
+    skeletons.marisa.gz alone, a plain Trie (its prefix walks are ten times faster), and
+    skeleton_roles.gz: the roles of each skeleton's forms or-ed together, one byte per
+    key id of skeleton_keys. All derived from the lexicon files."""
     import marisa_trie
 
     forms = marisa_trie.RecordTrie("<BH").frombytes(gzip.decompress((out / "forms.marisa.gz").read_bytes()))
     keys = {k.translate(_FOLD)[::-1] for k, (r, _) in forms.items() if r & END}
     _save(marisa_trie.Trie(keys), out / "ends.marisa.gz")
     skels = marisa_trie.BytesTrie().frombytes(gzip.decompress((out / "skeletons.marisa.gz").read_bytes()))
-    _save(marisa_trie.Trie(skels.iterkeys()), out / "skeleton_keys.marisa.gz")
+    skel_keys = marisa_trie.Trie(skels.iterkeys())
+    _save(skel_keys, out / "skeleton_keys.marisa.gz")
+    roles = bytearray(len(skel_keys))
+    for skel, form in skels.iteritems():
+        roles[skel_keys[skel]] |= forms[form.decode("utf-8")][0][0] & 0xFF
+    with open(out / "skeleton_roles.gz", "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
+        gz.write(bytes(roles))
     return len(keys)
 
 
