@@ -73,13 +73,18 @@ PROTECTED = re.compile(
 CONFUSION_CHARS = set("&§{6é|")
 
 
+_VOWELISH = frozenset("aeiouyåäöéAEIOUYÅÄÖÉ6&§4")     # vowels and what English OCR writes for them
+
+
 @lru_cache(maxsize=200_000)
 def _wordlike(tok: str) -> bool:
     """Letters, possibly with the digits English OCR writes for letters ("6ka", "f6ljas");
     codes such as "E4", "A3" or "Kf2019" are not words."""
+    if tok.isalpha():   # the common case, in C
+        return not (3 <= len(tok) <= 4 and _VOWELISH.isdisjoint(tok))
     if not any(c.isalpha() for c in tok) or "_" in tok:
         return False
-    if 3 <= len(tok) <= 4 and not any(c in "aeiouyåäöéAEIOUYÅÄÖÉ6&§4" for c in tok):
+    if 3 <= len(tok) <= 4 and _VOWELISH.isdisjoint(tok):
         return False    # no vowel: an abbreviation ("Dnr", "tfn", "st")
     digits = [c for c in tok if c.isdigit()]
     return not digits or (all(c in "614" for c in digits) and len(tok) - len(digits) >= 1
@@ -387,7 +392,9 @@ def _options(c: str) -> tuple:
 
 
 # where a reading may branch: a character with other readings, or the first of a pair
-_BRANCH = re.compile("[" + re.escape("".join(SUBS)) + "]|(?=" + "|".join(map(re.escape, PAIRS)) + ")")
+_BRANCH = re.compile("[" + re.escape("".join(SUBS)) + "]|(?=" + "|".join(
+    re.escape(a) + "[" + re.escape("".join(sorted(p[1] for p in PAIRS if p[0] == a))) + "]"
+    for a in sorted({p[0] for p in PAIRS})) + ")")
 _DEAD = re.compile("[^" + re.escape("".join(sorted(_PLAIN | set(SUBS)))) + "]")   # no reading at all
 _MARK = str.maketrans(_FOLD_MARK)
 
