@@ -658,7 +658,10 @@ def fix_glued(low: str) -> Optional[tuple[str, float]]:
     if len(low) < GLUE_MIN or not any(c in CONFUSION_CHARS for c in low):
         return None
     best = None
+    heads = _word_heads(low, 1.5, GLUE_LEFT_SCORE)
     for j in range(3, len(low) - 2):
+        if j not in heads:
+            continue    # no reading of low[:j] is a word frequent enough to score GLUE_LEFT_SCORE
         left = candidates(low[:j], False, 1.5)
         if not left or left[0].score < GLUE_LEFT_SCORE or left[0].lexscore < GLUE_LEFT_SCORE:
             continue
@@ -671,6 +674,32 @@ def fix_glued(low: str) -> Optional[tuple[str, float]]:
     if best is None or best[1] == low:
         return None
     return best[1], 0.6
+
+
+def _word_heads(low: str, max_cost: float, min_zipf: float) -> set[int]:
+    """The lengths j for which a reading of low[:j] (costing at most max_cost) is a word
+    with a form at least min_zipf frequent: the readings of low walked letter by letter
+    along the skeleton trie."""
+    lex = lexicon()
+    has_prefix = lex.by_skeleton.has_prefix
+    n = len(low)
+    found: set[int] = set()
+    stack = [(0, "", 0.0)]
+    while stack:
+        i, acc, cost = stack.pop()
+        if i and i not in found and any(lex.zipf.get(f, 0.0) >= min_zipf for f in lex.with_role(acc.lower(), WORD)):
+            found.add(i)
+        if i == n:
+            continue
+        for rep, k in _options(low[i]):
+            k += cost
+            if k <= max_cost and has_prefix((acc + rep).lower()):
+                stack.append((i + 1, acc + rep, k))
+        for rep, k in PAIRS.get(low[i:i + 2], ()) if i + 1 < n else ():
+            k += cost
+            if k <= max_cost and has_prefix((acc + rep).lower()):
+                stack.append((i + 2, acc + rep, k))
+    return found
 
 
 # är/år: what stands before "år" (quantities, "per", "i") — otherwise "är"
@@ -1052,7 +1081,7 @@ def search_fingerprint() -> str:
     import inspect
 
     funcs = (variants, _variants, _shape, _branch_options, _readings, _readings_by_position, _options, candidates, _analyze,
-             _may_split, _split, _pick, _fits, _best_form, fix_word, fix_glued, wzipf, _stable,
+             _may_split, _split, _pick, _fits, _best_form, fix_word, fix_glued, _word_heads, wzipf, _stable,
              is_valid, _compound, reading_search, table_entry, encode_reading, key_flags, _a_twin,
              context_readings)
     consts = (SUBS, PAIRS, DROP_COST, MAX_COST, MAX_VARIANTS, COMPOUND_BEST, SPLIT_MAX_COST,
