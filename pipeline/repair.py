@@ -1026,16 +1026,16 @@ def _a_twin(low: str) -> bool:
 
 
 _ENTRIES: dict[str, Optional[tuple]] = {}
+_MISSING = object()
 
 
 def _table_entry(low: str) -> Optional[tuple[Optional[tuple[str, float]], tuple[str, ...], int, tuple[str, ...]]]:
     """(reading, near-equal readings, flags, readings for the context model) of a
     lower-case token from the precomputed table (see `table_entry`); None when the token
     is not one of its keys or there is no table (cached)."""
-    try:
-        return _ENTRIES[low]
-    except KeyError:
-        pass
+    e = _ENTRIES.get(low, _MISSING)
+    if e is not _MISSING:
+        return e
     table = _readings_table()
     v = table.get(low) if table is not None else None
     e = decode_entry(v[0]) if v else None
@@ -1237,7 +1237,7 @@ def repair_text(text: str, damaged: bool, ocr: bool = False) -> list[Change]:
     pstart, pend = prot[0]
     has_model = lexicon().bigrams is not None
     plans, plans_hyphen = _PLANS
-    context_words, context_prev, word_kind = _CONTEXT_WORDS, _CONTEXT_PREV, _WORD
+    context_words, context_prev, word_kind, static_kind = _CONTEXT_WORDS, _CONTEXT_PREV, _WORD, _STATIC
     add = changes.append
     out = words[:]      # the word each token became (None: joined to the one before)
     skip_to = -1
@@ -1269,12 +1269,17 @@ def repair_text(text: str, damaged: bool, ocr: bool = False) -> list[Change]:
         if plan is None:
             plan = _plan(tok, hyphen, has_model)
         kind = plan[0]
-        if kind == word_kind:
+        if kind >= word_kind:
             if text[e:e + 1] == "." and _is_abbrev(text, s, e):
                 continue
-            _, new, low, conf, fixer, readings, rep, capital = plan
             # context only for the few readings neighbours decide
             list_item = text[s - 2:s] in (". ", ") ") and _LIST_ITEM.search(text[max(0, s - 8):s])
+            if kind == static_kind and not list_item and prev not in context_prev:
+                if plan[6] != tok:      # the common case: the reading, whatever stands around
+                    add(Change(s, e, tok, plan[6], plan[3], plan[4]))
+                    out[idx] = plan[6]
+                continue
+            _, new, low, conf, fixer, readings, rep, capital = plan
             if low in context_words or prev in context_prev or list_item:
                 nxt_tok = words[idx + 1].lower() if idx + 1 < n else ""
                 j2 = j - 1 if j <= 0 or out[j - 1] is not None else j - 2
@@ -1307,16 +1312,16 @@ def repair_text(text: str, damaged: bool, ocr: bool = False) -> list[Change]:
     return changes
 
 
-_ONE, _BAR, _PASS, _WORD = range(4)
+_ONE, _BAR, _PASS, _WORD, _STATIC = range(5)
 _PLANS: tuple[dict[str, tuple], dict[str, tuple]] = ({}, {})    # token -> plan; for a token before "-"
 
 
 def _plan(tok: str, prefix_ok: bool, has_model: bool) -> tuple:
     """What repair_text does with a token wherever it stands (cached per process):
     (_ONE,) a lone "1"; (_BAR,) "|" or "l"; (_PASS,) nothing (no word, a short acronym,
-    one letter); or (_WORD, word with casing fixed, reading, confidence, fixer, readings
-    for the context model, the word as repaired, whether a capital Ö/Å/Ä may be a
-    misread lower-case one)."""
+    one letter); or (_WORD or _STATIC, word with casing fixed, reading, confidence, fixer,
+    readings for the context model, the word as repaired, whether a capital Ö/Å/Ä may be
+    a misread lower-case one)."""
     if tok == "1":
         plan = (_ONE,)
     elif tok in ("|", "l"):
@@ -1327,7 +1332,10 @@ def _plan(tok: str, prefix_ok: bool, has_model: bool) -> tuple:
         new, low, conf, fixer, alts = _decide(tok, prefix_ok)
         e = _table_entry(tok.lower()) if has_model and not prefix_ok else None
         readings = e[3] if e is not None else context_readings(low, alts) if has_model else ()
-        plan = (_WORD, new, low, conf, fixer, readings) + _cased(new, low)
+        rep, capital = _cased(new, low)
+        # _STATIC: only a list item or the word before ("att", "och") may change the reading
+        kind = _STATIC if not readings and low not in _CONTEXT_WORDS and not capital else _WORD
+        plan = (kind, new, low, conf, fixer, readings, rep, capital)
     plans = _PLANS[prefix_ok]
     if len(plans) > 200_000:
         plans.clear()
