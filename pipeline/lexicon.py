@@ -186,19 +186,28 @@ class Lexicon:
 
     def with_role(self, skel: str, role: int) -> tuple[str, ...]:
         """Forms of a skeleton that may take one of the roles (cached)."""
+        if self.skeleton_roles is not None:
+            i = self.by_skeleton.keys.get(skel)
+            if i is None or not self.skeleton_roles[i] & role:
+                return ()   # no form of it has the role: no need to look at the forms
         key = (skel, role)
         v = self._with_role.get(key)
         if v is None:
-            if self.skeleton_roles is not None:
-                i = self.by_skeleton.keys.get(skel)
-                if i is None or not self.skeleton_roles[i] & role:
-                    return ()   # no form of it has the role: no need to look at the forms
             entry = self.entry
             v = tuple(f for f in self.by_skeleton.get(skel, ()) if entry(f)[0] & role)
             if len(self._with_role) > CACHE_LIMIT:
                 self._with_role.clear()
             self._with_role[key] = v
         return v
+
+    def begins_compound(self, s: str, longest: int) -> bool:
+        """Is a prefix of s, 2 to longest letters long (longest <= len(s) - 2), the
+        skeleton of a form that may begin a compound?"""
+        if self.skeleton_roles is None:
+            return any(j <= longest and self.with_role(s[:j], BEGIN) for j in self.by_skeleton.heads(s))
+        roles = self.skeleton_roles
+        return any(2 <= len(k) <= longest and roles[i] & BEGIN
+                   for k, i in self.by_skeleton.keys.iter_prefixes_with_ids(s))
 
     def min_end(self, s: str) -> int:
         """Length of the shortest end of s (2 <= length <= len(s) - 2) that is the skeleton

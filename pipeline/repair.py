@@ -262,8 +262,7 @@ def _may_split(s: str, lex) -> bool:
     v = _MAY_SPLIT.get(s)
     if v is None:
         shortest = lex.min_end(s)
-        v = shortest < 0 or (shortest > 0 and any(
-            j + shortest <= len(s) and lex.with_role(s[:j], BEGIN) for j in lex.by_skeleton.heads(s)))
+        v = shortest < 0 or (shortest > 0 and lex.begins_compound(s, len(s) - shortest))
         if len(_MAY_SPLIT) > MEMO_LIMIT:
             _MAY_SPLIT.clear()
         _MAY_SPLIT[s] = v
@@ -392,9 +391,9 @@ def _options(c: str) -> tuple:
 
 
 # where a reading may branch: a character with other readings, or the first of a pair
-_BRANCH = re.compile("[" + re.escape("".join(SUBS)) + "]|(?=" + "|".join(
+_BRANCH = re.compile("[" + re.escape("".join(SUBS)) + "]|(?=" + "|".join(     # (pairs led by those are found anyway)
     re.escape(a) + "[" + re.escape("".join(sorted(p[1] for p in PAIRS if p[0] == a))) + "]"
-    for a in sorted({p[0] for p in PAIRS})) + ")")
+    for a in sorted({p[0] for p in PAIRS} - set(SUBS))) + ")")
 _DEAD = re.compile("[^" + re.escape("".join(sorted(_PLAIN | set(SUBS)))) + "]")   # no reading at all
 _MARK = str.maketrans(_FOLD_MARK)
 
