@@ -162,6 +162,15 @@ class Bigrams:
         p_b = 10 ** (min(max(zipf_b, 1.0), 7.5) - 9)
         return math.log10((self.count(a, b) + self.K * p_b) / (self.count(a) + self.K))
 
+    def between(self, prev: str, words: tuple[str, ...], nxt: str, zipf) -> list[float]:
+        """logp(prev, w, zipf(w)) + logp(w, nxt, zipf(nxt)) for each of the words, as
+        logp computes them (zipf: word -> wordfreq zipf)."""
+        count, k, log10 = self.count, self.K, math.log10
+        c_prev = count(prev) + k
+        p_nxt = 10 ** (min(max(zipf(nxt), 1.0), 7.5) - 9)
+        return [log10((count(prev, w) + k * 10 ** (min(max(zipf(w), 1.0), 7.5) - 9)) / c_prev) +
+                log10((count(w, nxt) + k * p_nxt) / (count(w) + k)) for w in words]
+
 
 class Lexicon:
     def __init__(self, forms: marisa_trie.RecordTrie, skels: marisa_trie.BytesTrie,

@@ -793,15 +793,11 @@ def fix_bigram(readings: tuple[str, ...], prev: str, nxt: str) -> Optional[tuple
     bg = lex.bigrams
     if bg is None or len(readings) < 2:
         return None
-    zn = lex.zipf.get(nxt, 0.0)
-
-    def score(f: str) -> float:
-        return bg.logp(prev, f, lex.zipf.get(f, 0.0)) + bg.logp(f, nxt, zn)
-
-    base = score(readings[0])
+    scores = bg.between(prev, readings, nxt, lex.zipf.get)
+    base = scores[0]
     best, gain = None, CONTEXT_MARGIN
-    for f in readings[1:]:
-        g = score(f) - base
+    for f, score in zip(readings[1:], scores[1:]):
+        g = score - base
         if g >= gain and (bg.count(prev, f) or bg.count(f, nxt)):
             best, gain = f, g
     return (best, gain) if best else None
