@@ -994,16 +994,16 @@ def _reading(low: str, prefix_ok: bool) -> tuple[Optional[tuple[str, float]], tu
     """reading_search(), answered from the precomputed table when the token is one of its
     keys (the skeletons of the listed words: most correct words and most English-OCR'd
     words that lost only their dots), else searched."""
-    if not prefix_ok:
-        e = _table_entry(low)
-        if e is not None:
-            return e[0], e[1]
+    e = _table_entry(low)
+    if e is not None and (not prefix_ok or e[2] & BEFORE_HYPHEN):
+        return e[0], e[1]
     return reading_search(low, prefix_ok)
 
 
 # flags stored with a reading in the table: the token is a word the dictionary accepts
-# (is_valid); it has no reading and nothing its neighbours could decide (see _is_quiet)
-VALID, QUIET = 1, 2
+# (is_valid); it has no reading and nothing its neighbours could decide (see _is_quiet);
+# before a hyphen (prefix_ok: the first part of a compound) its reading is the same
+VALID, QUIET, BEFORE_HYPHEN = 1, 2, 4
 
 
 def key_flags(low: str, r: Optional[tuple[str, float]]) -> int:
@@ -1042,10 +1042,12 @@ def _table_entry(low: str) -> Optional[tuple[Optional[tuple[str, float]], tuple[
 
 def table_entry(low: str) -> bytes:
     """What the table stores for a lower-case token: its reading_search() answer, its
-    flags (key_flags) and the readings the context model weighs for it (those of its
-    repaired form: context_readings)."""
+    flags (key_flags; BEFORE_HYPHEN when reading_search(low, prefix_ok=True) answers the
+    same) and the readings the context model weighs for it (those of its repaired form:
+    context_readings)."""
     r, alts = reading_search(low)
-    return encode_reading(r, alts, key_flags(low, r), context_readings(r[0] if r else low, alts))
+    flags = key_flags(low, r) | (BEFORE_HYPHEN if reading_search(low, True) == (r, alts) else 0)
+    return encode_reading(r, alts, flags, context_readings(r[0] if r else low, alts))
 
 
 def encode_reading(r: Optional[tuple[str, float]], alts: tuple[str, ...], flags: int = 0,

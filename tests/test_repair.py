@@ -188,8 +188,8 @@ def test_precomputed_readings_are_current_and_agree_with_the_search():
     answers, for correct words, words that lost their dots, words as English OCR writes
     them and unchanged words alike; its flags and context readings are what key_flags()
     and context_readings() give."""
-    from pipeline.repair import (QUIET, VALID, _readings_table, context_readings, decode_entry, decode_reading,
-                                 key_flags, reading_search)
+    from pipeline.repair import (BEFORE_HYPHEN, QUIET, VALID, _readings_table, context_readings, decode_entry,
+                                 decode_reading, key_flags, reading_search)
 
     table = _readings_table()
     assert table is not None, "stale table: scripts/build_lexicon.py --readings-only"
@@ -202,11 +202,12 @@ def test_precomputed_readings_are_current_and_agree_with_the_search():
         assert v, k
         r = reading_search(k)
         assert decode_reading(v[0]) == r, k
-        assert decode_entry(v[0])[2] == key_flags(k, r[0]), k
+        assert decode_entry(v[0])[2] & ~BEFORE_HYPHEN == key_flags(k, r[0]), k
+        assert bool(decode_entry(v[0])[2] & BEFORE_HYPHEN) == (reading_search(k, True) == r), k
         assert decode_entry(v[0])[3] == context_readings(r[0][0] if r[0] else k, r[1]), k
     assert decode_reading(table.get("trafiknamnden")[0])[0][0] == "trafiknämnden"
     assert decode_reading(table.get("m6jligt")[0])[0][0] == "möjligt"
-    assert decode_entry(table.get("staden")[0]) == (None, (), VALID | QUIET, ())
+    assert decode_entry(table.get("staden")[0]) == (None, (), VALID | QUIET | BEFORE_HYPHEN, ())
     assert decode_entry(table.get("laget")[0])[3] == ("laget", "läget")     # twins for the context model
     assert not decode_entry(table.get("for")[0])[2] & QUIET      # "för": a reading of its own
 
