@@ -181,7 +181,14 @@ def is_valid(w: str) -> bool:
     lex = lexicon()
     if lex.roles.get(w, 0) & WORD:
         return True
-    return _compound(w, lex.roles, 0) is not None
+    return _compound_parts(w) is not None
+
+
+@lru_cache(maxsize=200_000)
+def _compound_parts(w: str) -> Optional[tuple[str, ...]]:
+    """_compound(w) with the lexicon's roles (cached: is_valid and wzipf both ask)."""
+    parts = _compound(w, lexicon().roles, 0)
+    return tuple(parts) if parts is not None else None
 
 
 def _compound(s: str, roles: dict, depth: int) -> Optional[list[str]]:
@@ -558,7 +565,7 @@ def wzipf(w: str) -> float:
     z = lex.zipf.get(w)
     if z:
         return z
-    parts = _compound(w, lex.roles, 0)
+    parts = _compound_parts(w)
     return max(lex.zipf.get(parts[-1], 0.0) - 0.5, 0.0) if parts else 0.0
 
 
@@ -1077,10 +1084,10 @@ def search_fingerprint() -> str:
     import hashlib
     import inspect
 
-    funcs = (variants, _variants, _shape, _branch_options, _readings, _readings_by_position, _options, candidates, _analyze,
-             _may_split, _split, _pick, _fits, _best_form, fix_word, fix_glued, _word_heads, wzipf, _stable,
-             is_valid, _compound, reading_search, table_entry, encode_reading, key_flags, _a_twin,
-             context_readings)
+    funcs = (variants, _variants, _shape, _branch_options, _readings, _readings_by_position, _options,
+             candidates, _analyze, _may_split, _split, _pick, _fits, _best_form, fix_word, fix_glued,
+             _word_heads, wzipf, _stable, is_valid, _compound_parts, _compound, reading_search, table_entry,
+             encode_reading, key_flags, _a_twin, context_readings)
     consts = (SUBS, PAIRS, DROP_COST, MAX_COST, MAX_VARIANTS, COMPOUND_BEST, SPLIT_MAX_COST,
               MARK_PENALTY, GLUE_MIN, GLUE_LEFT_SCORE, sorted(_CHEAP_CHARS), _CHEAP_PAIRS,
               sorted(_CONTEXT_WORDS), CONTEXT_SPREAD, CONTEXT_MIN_ZIPF)
