@@ -413,7 +413,7 @@ def _shape(word: str) -> Optional[tuple[str, list[int], list[tuple]]]:
     reading at all."""
     if _DEAD.search(word):
         return None
-    branches = sorted({m.start() for m in _BRANCH.finditer(word)})
+    branches = [m.start() for m in _BRANCH.finditer(word)]     # in order, each once
     opts = [_BRANCH_OPTS.get(word[i:i + 2]) or _branch_options(word[i:i + 2]) for i in branches]
     return word.translate(_MARK), branches + [len(word)], opts + [()]
 
