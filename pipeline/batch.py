@@ -38,11 +38,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Optional
 
 from .cache import Brief, State, cache_key, fingerprint
-from .ingest import DOCUMENT_SUFFIXES
+from .formats import DOCUMENT_SUFFIXES
 
 if TYPE_CHECKING:   # imported where needed: a warm run needs none of them
     from .executors import Result, Task
-    from .process import Options
+    from .options import Options
     from .record import Record
 
 # gold annotations and OCR test pairs are test data, not documents to process
@@ -189,7 +189,7 @@ def run(paths: Iterable[Path | str], out_dir: Path | str, options: Optional["Opt
     """Process documents into `out_dir`. Returns the summary; the records are in the outputs."""
     t0 = time.perf_counter()
     if options is None:
-        from .process import Options
+        from .options import Options
         options = Options()
     out_dir = Path(out_dir)
     progress = progress or Progress()
@@ -261,7 +261,8 @@ def _process(todo, by_key, sha_of, fp, options, config, state, summary, briefs, 
              on_traceback) -> None:
     """Run the documents of `todo` on the executor; commit each result as it arrives."""
     from .executors import Task
-    tasks = [Task(path=by_key[k][0], sha256=sha_of[k], key=k, options=options) for k in todo]
+    tasks = [Task(path=by_key[k][0], sha256=sha_of[k], key=k, options=options,
+                  stat=state.signatures.get(by_key[k][0])) for k in todo]
     executor = make_executor(config, options)
     for res in executor.map_unordered(_sized(tasks)):
         brief = Brief(res.failed, res.pages, res.ocr_pages, [tuple(e) for e in res.errors])

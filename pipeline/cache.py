@@ -153,6 +153,9 @@ class State:
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
         self.path = out_dir / STATE_NAME
+        # path -> stat signature of each file whose sha256 `digests` found trustworthy:
+        # a worker handed the hash takes it as the file's when the signature still holds
+        self.signatures: dict[str, str] = {}
         self.conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=NORMAL")  # durable per commit in WAL on process crash
@@ -209,6 +212,7 @@ class State:
             hit = known.get(absolute_path)
             if hit and hit[0] == sig:
                 out.append(hit[1])
+                self.signatures[str(path)] = sig
                 continue
             now = time.time_ns()
             try:
@@ -219,6 +223,7 @@ class State:
             out.append(digest)
             if now - max(st.st_mtime_ns, st.st_ctime_ns) > RACY_SECONDS * 1e9:
                 learnt.append((absolute_path, sig, digest))
+                self.signatures[str(path)] = sig
         if learnt:
             with self.conn:
                 self.conn.execute("BEGIN IMMEDIATE")

@@ -46,7 +46,7 @@ def run(paths, out_dir, taxonomy, no_repair, workers, executor, scheduler, force
     from rich.console import Console
 
     from .batch import BatchConfig, run as run_batch
-    from .process import Options
+    from .options import Options
     from .progress import LiveProgress, errors_table, summary_table
 
     if executor == "dask" and not scheduler:

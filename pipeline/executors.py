@@ -41,8 +41,10 @@ from multiprocessing.connection import wait
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator, Optional
 
+from .formats import format_by_name
+
 if TYPE_CHECKING:
-    from .process import Options
+    from .options import Options
 
 # one thread per worker for Tesseract/BLAS: parallelism comes from the workers
 THREAD_ENV = {"OMP_THREAD_LIMIT": "1", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
@@ -50,7 +52,7 @@ KILL_GRACE = 15.0  # seconds past the soft timeout before a worker is killed
 
 
 def _default_options() -> "Options":
-    from .process import Options
+    from .options import Options
     return Options()
 
 
@@ -61,6 +63,7 @@ class Task:
     key: Optional[str]
     options: "Options" = field(default_factory=_default_options)
     timeout: Optional[float] = None
+    stat: Optional[str] = None   # the file's stat signature when sha256 was taken (ingest reuses the hash)
 
 
 @dataclass
@@ -186,7 +189,8 @@ def process_one(task: Task, limit_mb: Optional[int] = None) -> Result:
             signal.setitimer(signal.ITIMER_REAL, task.timeout)
         try:
             with redirect_stderr(buf) if task.options.verbose else _nullcontext():
-                rec = process_path(task.path, task.options)
+                rec = process_path(task.path, task.options,
+                                   known=(task.stat, task.sha256) if task.stat and task.sha256 else None)
         finally:
             if use_alarm:
                 signal.setitimer(signal.ITIMER_REAL, 0)
@@ -221,15 +225,9 @@ def _error_record(task: Task, stage: str, message: str):
     from .record import ErrorInfo, Record, Source
     if not task.sha256:
         return error_record(Path(task.path), stage, message)
-    fmt = process_format(task.path)
+    fmt = format_by_name(task.path)
     return Record(doc_id=task.sha256, source=Source(path=task.path, sha256=task.sha256, format=fmt, pages=0),
                   errors=[ErrorInfo(stage=stage, message=message)], pipeline_version=__version__)
-
-
-def process_format(path: str) -> str:
-    from .ingest import IMAGE_SUFFIXES
-    suffix = Path(path).suffix.lower()
-    return "pdf" if suffix == ".pdf" else "image" if suffix in IMAGE_SUFFIXES else "txt"
 
 
 def failure_result(task: Task, stage: str, message: str, seconds: float = 0.0, worker: str = "") -> Result:
@@ -243,17 +241,17 @@ def failure_result(task: Task, stage: str, message: str, seconds: float = 0.0, w
 
 # What goes through a worker's pipe: tuples of plain values, which pickle in a fraction
 # of the time of the dataclasses (the parent's share of the CPU is what two workers on
-# two cores lose). A task is (path, sha256, key, timeout), run with the pool's options; a
+# two cores lose). A task is (path, sha256, key, timeout, stat), run with the pool's options; a
 # task with other options travels whole. A result is the Result's fields in order.
 _RESULT_FIELDS = tuple(Result.__dataclass_fields__)
 
 
 def _pack_task(t: Task, options) -> object:
-    return (t.path, t.sha256, t.key, t.timeout) if t.options is None or t.options == options else t
+    return (t.path, t.sha256, t.key, t.timeout, t.stat) if t.options is None or t.options == options else t
 
 
 def _unpack_task(message, options) -> Task:
-    return message if isinstance(message, Task) else Task(*message[:3], options=options, timeout=message[3])
+    return message if isinstance(message, Task) else Task(*message[:3], options=options, timeout=message[3], stat=message[4])
 
 
 def _pack_result(r: Result) -> tuple:
@@ -268,7 +266,7 @@ def _worker_main(conn, options: "Options", limit_mb: Optional[int]) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     warm_up(options)
     if options is None:
-        from .process import Options
+        from .options import Options
         options = Options()
     conn.send(("ready", _peak_rss_mb()))
     while True:

@@ -10,7 +10,9 @@ import codecs
 from array import array
 import difflib
 import hashlib
+import os
 import re
+import stat
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,12 +21,10 @@ from typing import Optional
 import ftfy
 from charset_normalizer import from_bytes
 
+from .cache import stat_signature
+from .formats import DOCUMENT_SUFFIXES, IMAGE_SUFFIXES, PDF_SUFFIXES, TEXT_SUFFIXES  # noqa: F401 (re-exported)
 from .textmap import REPAIRED, MappedText, TextBuilder
 
-TEXT_SUFFIXES = {".txt", ".text", ".md"}
-PDF_SUFFIXES = {".pdf"}
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".gif", ".webp"}
-DOCUMENT_SUFFIXES = TEXT_SUFFIXES | PDF_SUFFIXES | IMAGE_SUFFIXES
 MAX_BYTES = 200 * 1024 * 1024  # larger inputs are refused, not half-read
 
 
@@ -80,29 +80,38 @@ def pages_from_text(raw: str, ocr: bool = False) -> list[Page]:
     return pages
 
 
-def read(path: Path | str) -> Document:
-    """Read one document of any supported kind; raises IngestError with a one-line reason."""
+def read(path: Path | str, known: Optional[tuple[str, str]] = None) -> Document:
+    """Read one document of any supported kind; raises IngestError with a one-line reason.
+
+    `known`: (stat signature, sha256) of the file as the caller hashed it (the batch has
+    the hash of every file it hands out); the hash is reused when the opened file still
+    has that signature, the test the batch cache trusts (see `cache`), else computed."""
     path = Path(path)
     try:
-        if path.is_dir():
-            raise IngestError(f"{path}: is a directory, not a document")
-        size = path.stat().st_size
-        if size == 0:
-            raise IngestError(f"{path}: empty file (0 bytes)")
-        if size > MAX_BYTES:
-            raise IngestError(f"{path}: file too large ({size // 2**20} MiB > {MAX_BYTES // 2**20} MiB)")
-        data = path.read_bytes()
+        if not stat.S_ISREG(os.stat(path).st_mode):   # a directory, or a FIFO that would block
+            if path.is_dir():
+                raise IngestError(f"{path}: is a directory, not a document")
+            raise IngestError(f"{path}: not a regular file")
+        with open(path, "rb") as f:
+            st = os.fstat(f.fileno())
+            if st.st_size == 0:
+                raise IngestError(f"{path}: empty file (0 bytes)")
+            if st.st_size > MAX_BYTES:
+                raise IngestError(f"{path}: file too large ({st.st_size // 2**20} MiB > {MAX_BYTES // 2**20} MiB)")
+            data = f.read()
     except FileNotFoundError:
         raise IngestError(f"{path}: no such file") from None
     except PermissionError:
         raise IngestError(f"{path}: permission denied") from None
     except OSError as e:
         raise IngestError(f"{path}: cannot read ({e.strerror or e})") from None
-    return read_bytes(path, data)
+    digest = known[1] if known and known[0] == stat_signature(st) else None
+    return read_bytes(path, data, digest)
 
 
-def read_bytes(path: Path, data: bytes) -> Document:
-    digest = sha256_bytes(data)
+def read_bytes(path: Path, data: bytes, digest: Optional[str] = None) -> Document:
+    """`digest`: the sha256 of `data` when the caller knows it."""
+    digest = digest or sha256_bytes(data)
     suffix = path.suffix.lower()
     if data.startswith(b"%PDF") or suffix in PDF_SUFFIXES:
         if not data.lstrip()[:5].startswith(b"%PDF"):

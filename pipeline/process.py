@@ -8,23 +8,16 @@ from __future__ import annotations
 import importlib
 import logging
 import traceback
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
 from . import __version__, ingest, layout, segment
 from .extract import Context, run_extractors
+from .formats import format_by_name
+from .options import Options  # noqa: F401 (re-exported: process.Options is the public name)
 from .record import ErrorInfo, Record, Section, Source
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Options:
-    repair: bool = True
-    match: bool = True
-    taxonomy: Optional[str] = None   # force a canonical list version ("sok-2023"), else chosen per document
-    verbose: bool = False
 
 
 class StageError(Exception):
@@ -82,11 +75,13 @@ def build_record(ctx: Context, options: Options = Options()) -> Record:
     return rec
 
 
-def process_path(path: Path | str, options: Options = Options()) -> Record:
+def process_path(path: Path | str, options: Options = Options(),
+                 known: Optional[tuple[str, str]] = None) -> Record:
+    """`known`: (stat signature, sha256) of the file, if the caller hashed it (see ingest.read)."""
     path = Path(path)
     stage = "ingest"
     try:
-        doc = ingest.read(path)
+        doc = ingest.read(path, known)
         stage = "parse"
         ctx = parse(doc, options)
         stage = "extract"
@@ -105,6 +100,5 @@ def error_record(path: Path, stage: str, message: str) -> Record:
         digest = ingest.sha256_bytes(path.read_bytes())
     except OSError:
         digest = ingest.sha256_bytes(str(path).encode())
-    fmt = "pdf" if path.suffix.lower() == ".pdf" else "image" if path.suffix.lower() in ingest.IMAGE_SUFFIXES else "txt"
-    return Record(doc_id=digest, source=Source(path=str(path), sha256=digest, format=fmt, pages=0),
+    return Record(doc_id=digest, source=Source(path=str(path), sha256=digest, format=format_by_name(path), pages=0),
                   errors=[ErrorInfo(stage=stage, message=message)], pipeline_version=__version__)

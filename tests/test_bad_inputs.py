@@ -227,6 +227,8 @@ def test_unreadable_file_simulated(tmp_path, monkeypatch):
     def deny(path):
         raise PermissionError(13, "Permission denied", str(path))
     monkeypatch.setattr(pathlib.Path, "read_bytes", lambda self: deny(self) if self == secret else real_read(self))
+    monkeypatch.setattr("pipeline.ingest.open", lambda p, *a: deny(p) if Path(p) == secret else open(p, *a),
+                        raising=False)
     monkeypatch.setattr("pipeline.cache.file_sha256", lambda p: deny(p) if Path(p) == secret else real_hash(p))
     summary = run([tmp_path / "in"], tmp_path / "out", Options(), BatchConfig(workers=1))
     recs = {Path(r.source.path).name: r for r in read_jsonl(tmp_path / "out" / "records.jsonl")}

@@ -288,3 +288,24 @@ def test_warm_cli_run_loads_neither_pandas_nor_the_workers(corpus, tmp_path):
              " if m in sys.modules)\nprint('HEAVY', heavy, code)")
     res = subprocess.run([sys.executable, "-c", probe, *cmd[3:]], cwd=ROOT, env=env, capture_output=True, text=True)
     assert "HEAVY [] 0" in res.stdout, res.stdout + res.stderr[-2000:]
+
+
+def test_a_worker_reuses_the_batch_hash_and_the_record_carries_it(corpus, tmp_path, monkeypatch):
+    """The batch hands each task the file's stat signature with its sha256, so ingest
+    does not hash the file again; the record's doc_id is that sha256."""
+    from pipeline.executors import Task, process_one
+    state = cache.State(tmp_path / "out")
+    try:
+        files = sorted(corpus.iterdir())
+        monkeypatch.setattr(cache, "RACY_SECONDS", 0.0)   # the files were written a moment ago
+        digests = state.digests(files)
+        assert set(state.signatures) == {str(f) for f in files}
+        f, sig = files[0], state.signatures[str(files[0])]
+        assert digests[0] == cache.file_sha256(f)
+        marker = "f" * 64   # not the file's hash: shows that the task's was taken
+        res = process_one(Task(path=str(f), sha256=marker, key="k", options=Options(), stat=sig))
+        assert json.loads(res.record_json)["doc_id"] == marker
+        res = process_one(Task(path=str(f), sha256=marker, key="k", options=Options(), stat=None))
+        assert json.loads(res.record_json)["doc_id"] == digests[0]
+    finally:
+        state.close()

@@ -96,3 +96,27 @@ def test_clean_text_is_left_identical(tmp_path):
     p.write_text(text, encoding="utf-8")
     mt = to_mapped(read(p))
     assert mt.text == text and not mt.any_flag(0, len(text))
+
+
+def test_a_known_hash_is_reused_only_while_the_file_keeps_its_stat_signature(tmp_path):
+    """The batch hands a worker the sha256 it took with the file's stat signature; ingest
+    takes it only if the opened file still has that signature, else hashes the bytes."""
+    import os
+    from pipeline.cache import stat_signature
+    p = tmp_path / "doc.txt"
+    p.write_text(SWEDISH, encoding="utf-8")
+    sig = stat_signature(os.stat(p))
+    marker = "0" * 64   # not the file's hash: shows that the given one was used
+    assert read(p, known=(sig, marker)).sha256 == marker
+    p.write_text(SWEDISH + "Tillägg.\n", encoding="utf-8")   # changed after it was hashed
+    doc = read(p, known=(sig, marker))
+    assert doc.sha256 == ingest.sha256_bytes(p.read_bytes()) != marker
+    assert read(p).sha256 == doc.sha256
+
+
+def test_a_fifo_is_refused_without_blocking(tmp_path):
+    import os
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    with pytest.raises(IngestError, match="not a regular file"):
+        read(fifo)
