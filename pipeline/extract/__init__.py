@@ -24,12 +24,20 @@ Span = tuple[int, int]
 EXTRACTORS = ["header", "dates", "decisions", "focus", "signatories", "attachments", "stance", "parties"]
 
 
+# Evidence is validated by its schema from a dict, without BaseModel.__init__'s
+# keyword-argument round trip in Python (a third of the cost, ~45 spans a document)
+_validate_evidence = Evidence.__pydantic_validator__.validate_python
+
+
 @dataclass
 class Context:
     doc: Document
     mt: MappedText
     sections: list[SectionSpan]
+    # per-document lookups for `evidence`, made on first use (the text is read-only by then)
     _box_ends: dict = field(default_factory=dict, init=False, repr=False, compare=False)  # page -> its boxes' ends
+    _page_ends: Optional[list] = field(default=None, init=False, repr=False, compare=False)
+    _flagged: Optional[bool] = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def text(self) -> str:
@@ -39,14 +47,30 @@ class Context:
         return [s for s in self.sections if s.kind in kinds]
 
     def evidence(self, start: int, end: int) -> Evidence:
-        s, e = self.mt.source_span(start, end)
-        page = self.doc.page_at(s)
+        mt = self.mt
+        s, e = mt.source_span(start, end)
+        page = self._page_at(s)
         ends = self._box_ends.get(page.number)
         if ends is None or len(ends) != len(page.boxes):
             ends = self._box_ends[page.number] = [b[1] for b in page.boxes]
-        return Evidence(page=page.number, start=s, end=e, text=self.mt.text[start:end],
-                        ocr=page.ocr, repaired=_repaired(self.mt, start, end),
-                        box=span_box(page.boxes, s, e, ends))
+        if self._flagged is None:
+            # most documents have no flag byte at all (nothing repaired): counted in C once
+            self._flagged = mt.flags.count(0) != len(mt.flags)
+        return _validate_evidence({"page": page.number, "start": s, "end": e, "text": mt.text[start:end],
+                                   "ocr": page.ocr, "repaired": self._flagged and _repaired(mt, start, end),
+                                   "box": span_box(page.boxes, s, e, ends)})
+
+    def _page_at(self, offset: int):
+        """= doc.page_at(offset) (the first page ending after it, else the last), by bisection."""
+        pages = self.doc.pages
+        ends = self._page_ends
+        if ends is None:
+            ends = [p.end for p in pages]
+            # pages out of order (never made by ingest): the scan itself
+            self._page_ends = ends = ends if all(a <= b for a, b in zip(ends, ends[1:])) else []
+        if not ends:
+            return self.doc.page_at(offset)
+        return pages[min(bisect_right(ends, offset), len(pages) - 1)]
 
 
 def _repaired(mt: MappedText, start: int, end: int) -> bool:

@@ -1,0 +1,46 @@
+"""Context.evidence: the page, raw span, repaired flag and box of a cleaned-text span."""
+from pathlib import Path
+
+from pipeline.extract import Context, span_box
+from pipeline.ingest import Document, Page, pages_from_text
+from pipeline.textmap import REPAIRED, MappedText
+
+
+def _ctx(raw: str, pages=None) -> Context:
+    doc = Document(Path("x.txt"), "0" * 64, "txt", raw, pages or pages_from_text(raw))
+    return Context(doc, MappedText.identity(raw), [])
+
+
+def test_evidence_page_is_the_page_holding_the_span_start():
+    raw = "första sidan\fandra sidan\ftredje"
+    ctx = _ctx(raw)
+    for start in range(len(raw)):
+        if raw[start] == "\f":
+            continue
+        ev = ctx.evidence(start, start + 1)
+        assert ev.page == ctx.doc.page_at(start).number
+        assert (ev.start, ev.end, ev.text) == (start, start + 1, raw[start])
+    assert [ctx.evidence(0, 6).page, ctx.evidence(13, 18).page, ctx.evidence(25, 31).page] == [1, 2, 3]
+
+
+def test_evidence_page_with_pages_out_of_order_falls_back_to_the_scan():
+    raw = "aaaa bbbb"
+    pages = [Page(1, 5, 9), Page(2, 0, 4)]
+    ctx = _ctx(raw, pages)
+    assert [ctx.evidence(i, i + 1).page for i in (0, 6)] == [ctx.doc.page_at(i).number for i in (0, 6)]
+
+
+def test_evidence_repaired_only_where_a_flag_is_set():
+    raw = "abc def ghi"
+    ctx = _ctx(raw)
+    assert not ctx.evidence(0, len(raw)).repaired
+    flagged = _ctx(raw)
+    flagged.mt.flags[5] = REPAIRED
+    assert flagged.evidence(4, 7).repaired and not flagged.evidence(0, 3).repaired
+
+
+def test_evidence_box_is_the_union_of_the_page_boxes():
+    raw = "one two"
+    ctx = _ctx(raw, [Page(1, 0, 7, boxes=[(0, 3, 10, 20, 30, 30), (4, 7, 40, 20, 60, 32)])])
+    assert ctx.evidence(0, 7).box == [10, 20, 60, 32] == span_box(ctx.doc.pages[0].boxes, 0, 7)
+    assert ctx.evidence(4, 7).box == [40, 20, 60, 32]
