@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import ctypes
 import re
+import struct
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,9 +94,36 @@ def text_layer(page: pdfium.PdfPage) -> str:
     return text_layer_boxed(page)[0]
 
 
+def _c_function(name: str, restype, *argtypes):
+    """A copy of one of pypdfium2.raw's pdfium functions with plain types (handles and
+    buffers as addresses, c_void_p), so that no pointer object is made for each handle it
+    returns or checked for each argument (a third to a half of the cost of a call;
+    pypdfium2's own function object is left as it is)."""
+    fn = getattr(pdfium_c, name)
+    copy = type(fn)(ctypes.cast(fn, ctypes.c_void_p).value)
+    copy.restype, copy.argtypes = restype, argtypes
+    return copy
+
+
+_P, _I, _D = ctypes.c_void_p, ctypes.c_int, ctypes.c_double
+# the text page is opened and read with these: its handle is a plain int, and no
+# pypdfium2 PdfTextPage (a finalizer, a weak reference, its parent's set of kids) is made
+_TEXT_LOAD = _c_function("FPDFText_LoadPage", _P, _P)
+_TEXT_CLOSE = _c_function("FPDFText_ClosePage", None, _P)
+_COUNT_CHARS = _c_function("FPDFText_CountChars", _I, _P)
+_GET_UNICODE = _c_function("FPDFText_GetUnicode", ctypes.c_uint, _P, _I)
+_GET_TEXT = _c_function("FPDFText_GetText", _I, _P, _I, _I, _P)
+_COUNT_RECTS = _c_function("FPDFText_CountRects", _I, _P, _I, _I)
+_GET_RECT = _c_function("FPDFText_GetRect", _I, _P, _I, _P, _P, _P, _P)
+_GET_BOUNDED = _c_function("FPDFText_GetBoundedText", _I, _P, _D, _D, _D, _D, _P, _I)
+_RECT = struct.Struct("4d")
+
+
 def text_layer_boxed(page: pdfium.PdfPage) -> tuple[str, list[WordBox]]:
     """The page's text layer as lines, and the box (in points, y down) of every run."""
-    tp = page.get_textpage()
+    tp = _TEXT_LOAD(page.raw)
+    if not tp:
+        raise pdfium.PdfiumError("Failed to load text page.")   # pypdfium2's own message
     try:
         height = page.get_height()
         runs = [[Box(l, height - t, r, height - b, txt)] for l, b, r, t, txt in text_runs(tp) if txt]
@@ -103,32 +131,32 @@ def text_layer_boxed(page: pdfium.PdfPage) -> tuple[str, list[WordBox]]:
         return text, [(s, e, round(b.x0, 2), round(b.top, 2), round(b.x1, 2), round(b.bottom, 2))
                       for s, e, b in placed]
     finally:
-        tp.close()
+        _TEXT_CLOSE(tp)
 
 
-def text_runs(tp: pdfium.PdfTextPage) -> list[tuple[float, float, float, float, str]]:
+def text_runs(tp: int) -> list[tuple[float, float, float, float, str]]:
     """pdfium's text rectangles (a run of characters of one text object: a line of a
     paragraph, a name in a column, a bold word), each (left, bottom, right, top) in PDF
     points with its text, white space collapsed and stripped: what
-    tp.get_text_bounded(rect) gives, read in one pass (see _run_texts)."""
-    raw = tp.raw
-    n = pdfium_c.FPDFText_CountRects(raw, 0, -1)
-    rects = []
+    PdfTextPage.get_text_bounded(rect) gives, read in one pass (see _run_texts).
+    `tp`: the raw text page handle (FPDFText_LoadPage's, as an int)."""
+    n = _COUNT_RECTS(tp, 0, -1)
     if n <= 0:
-        return rects
-    l, b, r, t = ctypes.c_double(), ctypes.c_double(), ctypes.c_double(), ctypes.c_double()
-    args = (ctypes.byref(l), ctypes.byref(t), ctypes.byref(r), ctypes.byref(b))
-    for i in range(n):
-        pdfium_c.FPDFText_GetRect(raw, i, *args)
-        rects.append((l.value, b.value, r.value, t.value))
-    texts = _run_texts(raw, rects)   # after the page's rects: CountRects replaces pdfium's list
+        return []
+    # GetRect writes left, top, right, bottom: placed in memory as (left, bottom, right, top)
+    box = (ctypes.c_double * 4)()
+    at = ctypes.addressof(box)
+    args = (at, at + 24, at + 16, at + 8)
+    get_rect, unpack = _GET_RECT, _RECT.unpack_from
+    rects = [unpack(box) for i in range(n) if get_rect(tp, i, *args) or True]
+    texts = _run_texts(tp, rects)   # after the page's rects: CountRects replaces pdfium's list
     out, buf = [], None
     for k, (l, b, r, t) in enumerate(rects):
         txt = texts[k]
         if txt is None:
             if buf is None:
-                buflen = 4 * pdfium_c.FPDFText_CountChars(tp) + 16
-                buf = (ctypes.c_ushort * buflen)()
+                buflen = 4 * _COUNT_CHARS(tp) + 16
+                buf = ctypes.create_string_buffer(2 * buflen)
             txt = _bounded_text(tp, l, b, r, t, buf, buflen)
         if "\x02" in txt:    # pdfium's mark for a hyphen glyph at a line end: the layout
             txt = txt.replace("\x02", "-")   # stage joins the word if the lexicon agrees
@@ -136,9 +164,8 @@ def text_runs(tp: pdfium.PdfTextPage) -> list[tuple[float, float, float, float, 
     return out
 
 
-def _run_texts(tp, rects: list) -> list[Optional[str]]:
-    """The text of every rectangle (`tp`: the raw text page handle, TextPage.raw: calls
-    with it skip a property lookup), sliced out of the page text read once, or None where
+def _run_texts(tp: int, rects: list) -> list[Optional[str]]:
+    """The text of every rectangle, sliced out of the page text read once, or None where
     it must be asked of pdfium rectangle by rectangle (GetBoundedText scans every
     character of the page per call: ~9 us a rectangle, 0.3 ms a page).
 
@@ -153,9 +180,10 @@ def _run_texts(tp, rects: list) -> list[Optional[str]]:
     split where the count of runs from the line's start goes up. Overlapping rectangles
     (tight leading, overprinted text) get None, and so does the whole page when its text
     is not one UTF-16 unit per character (control characters, surrogate pairs)."""
-    n = pdfium_c.FPDFText_CountChars(tp)
-    buf = (ctypes.c_ushort * (n + 1))()
-    if n <= 0 or pdfium_c.FPDFText_GetText(tp, 0, n, buf) != n + 1:
+    n = _COUNT_CHARS(tp)
+    # a byte buffer: a ctypes array type of a new length costs ~25 us to make
+    buf = ctypes.create_string_buffer(2 * (n + 1))
+    if n <= 0 or _GET_TEXT(tp, 0, n, buf) != n + 1:
         return [None] * len(rects)
     try:
         text = ctypes.string_at(buf, 2 * n).decode("utf-16-le")
@@ -164,9 +192,10 @@ def _run_texts(tp, rects: list) -> list[Optional[str]]:
     if len(text) != n:
         return [None] * len(rects)
     lines, pos = [], 0
+    count_rects = _COUNT_RECTS
     for line in text.split("\r\n"):
         if line:
-            lines.append((pos, pos + len(line), pdfium_c.FPDFText_CountRects(tp, pos, len(line))))
+            lines.append((pos, pos + len(line), count_rects(tp, pos, len(line))))
         pos += len(line) + 2
     if sum(c for _, _, c in lines) != len(rects):
         return [None] * len(rects)
@@ -188,32 +217,33 @@ def _run_texts(tp, rects: list) -> list[Optional[str]]:
     return texts
 
 
-def _hyphens_marked(tp, text: str) -> str:
+def _hyphens_marked(tp: int, text: str) -> str:
     """pdfium's page text has U+FFFE for a line-end hyphen, whose character (what
     GetBoundedText gives) is U+0002, and for a glyph without Unicode (left out there):
     the hyphens become U+0002, the others stay U+FFFE to be dropped."""
     chars = list(text)
     for m in re.finditer("\ufffe", text):
-        if pdfium_c.FPDFText_GetUnicode(tp, m.start()) == 2:
+        if _GET_UNICODE(tp, m.start()) == 2:
             chars[m.start()] = "\x02"
     return "".join(chars)
 
 
-def _run_starts(tp, s: int, e: int, c: int) -> list[int]:
+def _run_starts(tp: int, s: int, e: int, c: int) -> list[int]:
     """First character of each of the `c` runs in [s, e): where the number of runs in
     [s, p) goes up, found by galloping then bisection (runs of single characters, as
     some producers place every glyph, cost two calls each)."""
+    count_rects = _COUNT_RECTS
     starts = [s]
     for j in range(1, c):
         lo = starts[-1]          # runs in [s, lo + 1) = j: char p starts run j when
         step, hi = 1, lo + 1     # the runs in [s, p + 1) reach j + 1
-        while hi < e - 1 and pdfium_c.FPDFText_CountRects(tp, s, hi + 1 - s) <= j:
+        while hi < e - 1 and count_rects(tp, s, hi + 1 - s) <= j:
             lo, step = hi, step * 2
             hi = min(lo + step, e - 1)
         a, z = lo + 1, hi
         while a < z:
             m = (a + z) // 2
-            if pdfium_c.FPDFText_CountRects(tp, s, m + 1 - s) > j:
+            if count_rects(tp, s, m + 1 - s) > j:
                 z = m
             else:
                 a = m + 1
@@ -226,9 +256,14 @@ def _overlapping(rects: list) -> set[int]:
     intersection; touching edges do not count). Rectangles sorted by bottom: only those
     starting below a rectangle's top can meet it."""
     order = sorted(range(len(rects)), key=lambda i: rects[i][1])
+    bottoms = [rects[i][1] for i in order]
     hit = set()
-    for a, i in enumerate(order):
+    n = len(order)
+    for a in range(n - 1):
+        i = order[a]
         l, b, r, t = rects[i]
+        if bottoms[a + 1] >= t:   # the common case: the next rectangle up starts above this one
+            continue
         for j in order[a + 1:]:
             l2, b2, r2, t2 = rects[j]
             if b2 >= t:
@@ -238,17 +273,28 @@ def _overlapping(rects: list) -> set[int]:
     return hit
 
 
-def _bounded_text(tp: pdfium.PdfTextPage, l: float, b: float, r: float, t: float, buf, buflen: int) -> str:
-    """tp.get_text_bounded(l, b, r, t) in one pdfium call. pypdfium2 sizes its buffer by
-    the length in code points, so text with surrogate pairs comes out cut short: that
-    case, and a full buffer, go through get_text_bounded itself to give the same text."""
-    n = pdfium_c.FPDFText_GetBoundedText(tp, l, t, r, b, buf, buflen) - 1  # the count holds the NUL
+def _bounded_text(tp: int, l: float, b: float, r: float, t: float, buf, buflen: int) -> str:
+    """PdfTextPage.get_text_bounded(l, b, r, t) in one pdfium call (`buf`: room for
+    `buflen` UTF-16 units). pypdfium2 sizes its buffer by the length in code points, so
+    text with surrogate pairs comes out cut short: that case, and a full buffer, go the
+    way get_text_bounded goes (_bounded_text_sized) to give the same text."""
+    n = _GET_BOUNDED(tp, l, t, r, b, buf, buflen) - 1  # the count holds the NUL
     if n <= 0:
         return ""
     text = ctypes.string_at(buf, 2 * n).decode("utf-16-le", errors="ignore")
     if n + 1 >= buflen or len(text) != n:
-        return tp.get_text_bounded(l, b, r, t)
+        return _bounded_text_sized(tp, l, b, r, t)
     return text
+
+
+def _bounded_text_sized(tp: int, l: float, b: float, r: float, t: float) -> str:
+    """What pypdfium2's PdfTextPage.get_text_bounded(l, b, r, t) does, on a raw handle."""
+    n = _GET_BOUNDED(tp, l, t, r, b, None, 0)
+    if n <= 0:
+        return ""
+    buf = ctypes.create_string_buffer(2 * n)
+    _GET_BOUNDED(tp, l, t, r, b, buf, n)
+    return buf.raw.decode("utf-16-le", errors="ignore")
 
 
 def ink(page: pdfium.PdfPage) -> float:
@@ -259,16 +305,6 @@ def ink(page: pdfium.PdfPage) -> float:
     if a.ndim == 3:
         a = a[..., 0]
     return float((255 - a).mean() / 255) * page.get_width() * page.get_height()
-
-
-def _c_function(name: str, restype, *argtypes):
-    """A copy of one of pypdfium2.raw's pdfium functions with plain pointer types, so that
-    no pointer object is made for each handle it returns (a third of the cost of a call;
-    pypdfium2's own function object is left as it is)."""
-    fn = getattr(pdfium_c, name)
-    copy = type(fn)(ctypes.cast(fn, ctypes.c_void_p).value)
-    copy.restype, copy.argtypes = restype, argtypes
-    return copy
 
 
 _GET_OBJECT = _c_function("FPDFPage_GetObject", ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int)
