@@ -1079,18 +1079,22 @@ def decode_reading(v: bytes) -> tuple[Optional[tuple[str, float]], tuple[str, ..
 
 def search_fingerprint() -> str:
     """Digest of what a token's context-free reading depends on (the search's code and
-    constants): the precomputed table (models/lexicon/readings.marisa.gz, built by
-    scripts/build_lexicon.py) is used only when it was made by this very search."""
+    constants, and the lexicon's lookup code it calls): the precomputed table
+    (models/lexicon/readings.marisa.gz, built by scripts/build_lexicon.py) is used only
+    when it was made by this very search."""
     import hashlib
     import inspect
+
+    from . import lexicon as lex
 
     funcs = (variants, _variants, _shape, _branch_options, _readings, _readings_by_position, _options,
              candidates, _analyze, _may_split, _split, _pick, _fits, _best_form, fix_word, fix_glued,
              _word_heads, wzipf, _stable, is_valid, _compound_parts, _compound, reading_search, table_entry,
-             encode_reading, key_flags, _a_twin, context_readings)
+             encode_reading, key_flags, _a_twin, context_readings,
+             lex.skeleton, lex._Forms, lex._Roles, lex._Zipf, lex._Skeletons, lex.Bigrams, lex.Lexicon)
     consts = (SUBS, PAIRS, DROP_COST, MAX_COST, MAX_VARIANTS, COMPOUND_BEST, SPLIT_MAX_COST,
               MARK_PENALTY, GLUE_MIN, GLUE_LEFT_SCORE, sorted(_CHEAP_CHARS), _CHEAP_PAIRS,
-              sorted(_CONTEXT_WORDS), CONTEXT_SPREAD, CONTEXT_MIN_ZIPF)
+              sorted(_CONTEXT_WORDS), CONTEXT_SPREAD, CONTEXT_MIN_ZIPF, lex._FOLD, lex.FORMS_FMT, lex.BIGRAM_FMT)
     text = "\n".join(inspect.getsource(f) for f in funcs) + repr(consts)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
 
