@@ -128,18 +128,36 @@ def assess(text: str) -> Assessment:
     """Is this block OCR-damaged? Swedish prose has about one å/ä/ö in 25 letters; English
     OCR keeps none and leaves a fifth or more of the words out of the lexicon."""
     # every page is assessed twice (alone and in the whole document), clean ones too:
-    # counts in C where possible, and one cached verdict per distinct token
-    letters = sum(map(str.isalpha, text))
+    # the counts of each distinct token are looked up once (_TokenCounts) and added in C
     dotted = sum(text.count(c) for c in SWEDISH_DOTS)
-    words = unknown = confusion = 0
-    for w in TOKEN.findall(text):
-        if len(w) < 3:
-            continue
-        c, wd, unk = _token_verdict(w)
-        confusion += c
-        words += wd
-        unknown += unk
+    letters, confusion, words, unknown = _unpack(sum(map(_TOKEN_COUNTS.__getitem__, TOKEN.findall(text))))
     return _verdict(letters, dotted, words, unknown, confusion)
+
+
+_FIELD = 40   # bits per count in a packed sum: no count exceeds the text's length (< 2**40)
+
+
+def _unpack(v: int) -> tuple[int, int, int, int]:
+    """(letters, confusion, counted words, unknown words) from their packed sum."""
+    mask = (1 << _FIELD) - 1
+    return v & mask, (v >> _FIELD) & mask, (v >> 2 * _FIELD) & mask, v >> 3 * _FIELD
+
+
+class _TokenCounts(dict):
+    """token -> its letters (every letter of a text is in a TOKEN), and for tokens of 3+
+    characters _token_verdict's counts, packed into one int (_unpack), so that a page's
+    counts are one sum over its tokens (cached per process)."""
+
+    def __missing__(self, w: str) -> int:
+        if len(self) > 400_000:
+            self.clear()
+        letters = sum(map(str.isalpha, w))
+        c, wd, unk = _token_verdict(w) if len(w) >= 3 else (0, 0, 0)
+        v = self[w] = letters | c << _FIELD | wd << 2 * _FIELD | unk << 3 * _FIELD
+        return v
+
+
+_TOKEN_COUNTS = _TokenCounts()
 
 
 def _verdict(letters: int, dotted: int, words: int, unknown: int, confusion: int) -> Assessment:
