@@ -17,6 +17,7 @@ tests/test_rxgate.py tries every code point).
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from functools import lru_cache
 from itertools import product
 from typing import Optional
@@ -188,6 +189,32 @@ class Gated:
                 return True
         return False
 
+    def may_match_spans(self, s: str, spans) -> list[bool]:
+        """[self.may_match(s[a:b]) for a, b in spans], with `s` folded and scanned once:
+        for the many sentences of one text, most holding no needle."""
+        folded = _fold_case(s) if self.fold else s
+        if len(folded) != len(s) or "\u03a3" in s:
+            # the fold is not character for character here (a capital dotted I, a sigma
+            # lower-cased by its context): folding each span on its own is exact
+            return [self.may_match(s[a:b]) for a, b in spans]
+        hits = []   # (start, end) of every needle occurrence, overlapping ones too
+        for n in self.needles:
+            i = folded.find(n)
+            while i != -1:
+                hits.append((i, i + len(n)))
+                i = folded.find(n, i + 1)
+        if not hits:
+            return [False] * len(spans)
+        hits.sort()
+        starts = [h[0] for h in hits]
+        out = []
+        for a, b in spans:
+            k = bisect_left(starts, a)
+            while k < len(hits) and hits[k][0] < b and hits[k][1] > b:
+                k += 1
+            out.append(k < len(hits) and hits[k][1] <= b and hits[k][0] < b)
+        return out
+
     def search(self, s, *a):
         return self.rx.search(s, *a) if self.may_match(s) else None
 
@@ -214,6 +241,13 @@ class Gated:
 
     def __repr__(self):
         return f"gated({self.rx!r}, needles={self.needles!r})"
+
+
+def may_match_spans(rx, s: str, spans) -> list[bool]:
+    """For each span (a, b) of `s`: False when rx cannot match s[a:b] (its gate says so)."""
+    if isinstance(rx, Gated):
+        return rx.may_match_spans(s, spans)
+    return [True] * len(spans)
 
 
 def gated(rx: re.Pattern | str, flags: int = 0):

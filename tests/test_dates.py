@@ -267,3 +267,28 @@ def test_year_led_scan_finds_what_the_patterns_find():
         runs = D._years(t)
         for rx in D._YEAR_LED:
             assert [m.span() for m in D._year_led(rx, t, runs)] == [m.span() for m in rx.finditer(t)], (rx.pattern, t)
+
+
+def test_sentence_boundaries_are_looked_for_at_every_run_that_can_be_one():
+    """Only whitespace runs holding a line break, after . ! ?, or at either end of the text
+    are tried as boundaries: the split is the one every maximal whitespace run gives."""
+    import random
+    import re
+
+    def every_run(text):
+        out, start = [], 0
+        for ws in re.finditer(r"\s+", text):
+            if dates._is_boundary(text, ws.start(), ws.end()):
+                if ws.start() > start:
+                    out.append((start, ws.start()))
+                start = ws.end()
+        if start < len(text):
+            out.append((start, len(text)))
+        return tuple(out)
+
+    rnd = random.Random(3)
+    pieces = [" ", "  ", "\n", "\n\n", "\t", ".", "!", "?", "ord", "Ord", "12", "3. ", "t.o.m", ",", "–", "”", "\u00a0"]
+    texts = [seed("000").read_text(encoding="utf-8")]
+    texts += ["".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 10))) for _ in range(20000)]
+    for t in texts:
+        assert dates._sentences_cached.__wrapped__(t) == every_run(t), repr(t)

@@ -196,3 +196,32 @@ def test_sentence_end_finds_what_its_plain_form_finds():
     for _ in range(30000):
         t = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 14)))
         assert [m.span() for m in SENTENCE_END.finditer(t)] == [m.span() for m in plain.finditer(t)], repr(t)
+
+
+def test_sentences_of_the_text_are_those_of_each_line():
+    """focus._sentences scans the whole text at once; the split is SENTENCE_END's over each
+    line on its own (the spaces after a sentence's end skipped)."""
+    import random
+    import re
+
+    from pipeline.extract import focus
+
+    def per_line(text):
+        out = []
+        for para in re.finditer(r"[^\n]+", text):
+            s = para.start()
+            for m in focus.SENTENCE_END.finditer(para.group()):
+                out.append((s, para.start() + m.end()))
+                s = para.start() + m.end()
+                while s < para.end() and text[s] == " ":
+                    s += 1
+            if s < para.end():
+                out.append((s, para.end()))
+        return out
+
+    rnd = random.Random(5)
+    pieces = [" ", "\n", "\t", "\r", ".", "!", "?", "ord", "Ord", "A.", "1", "”", "t.ex", "bl.a", "m.m", "s.k", "\u00a0"]
+    texts = [seed("000").read_text(encoding="utf-8")]
+    texts += ["".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 10))) for _ in range(20000)]
+    for t in texts:
+        assert focus._sentences(t) == per_line(t), repr(t)

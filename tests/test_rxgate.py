@@ -100,3 +100,22 @@ def test_gated_passes_every_string_with_a_match(name, g):
             assert g.may_match(s)
             assert g.search(s).span() == g.rx.search(s).span()
     check()
+
+
+@pytest.mark.parametrize("name, g", GATED, ids=[n for n, _ in GATED])
+def test_may_match_spans_is_may_match_of_each_span(name, g):
+    """One fold and scan of the whole text answers, for every span, what the gate says of
+    the span alone: on the corpus' sentences and lines, on random spans, and on texts whose
+    fold is not character for character (a capital dotted I, a capital sigma)."""
+    import random
+    from pipeline.extract.dates import sentences
+    rnd = random.Random(7)
+    texts = [p.read_text(encoding="utf-8", errors="replace") for p in sorted(ROOT.glob("corpus/*.txt"))[:3]]
+    texts += ["İNGÅR i PROGRAMMET, Σ område – remisstid: omradet", ""]
+    for t in texts:
+        spans = sentences(t) + [(a, a + len(line)) for a, line in
+                                zip([0] + [i + 1 for i, c in enumerate(t) if c == "\n"], t.split("\n"))]
+        spans += [tuple(sorted((rnd.randrange(len(t) + 1), rnd.randrange(len(t) + 1)))) for _ in range(200)]
+        assert g.may_match_spans(t, spans) == [g.may_match(t[a:b]) for a, b in spans]
+    low = texts[0].lower()
+    assert g.may_match_spans(low, [(0, len(low))]) == [g.may_match(low)]

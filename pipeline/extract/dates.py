@@ -252,9 +252,11 @@ def _year_before(found: list[Mention], pos: int) -> Optional[int]:
     return int(max(years, key=lambda x: x.start).iso[:4]) if years else None
 
 
-# whitespace runs that can end a sentence (see _is_boundary): all but a single space
-# inside a line that does not follow . ! or ?, i.e. most of them, which are skipped unread
-_BOUNDARY_CANDIDATE = re.compile(r"(?=\s)(?<!\s)(?:\s{2,}|[^\S ]|\A |(?<=[.!?]) | \Z)(?!\s)")
+# A sentence ends only at a whitespace run (see _is_boundary) holding a line break, after
+# . ! or ?, or at either end of the text; any other run is never a boundary. The scan
+# jumps from one of ".!?\n" to the next (a pattern opening with a character set) instead
+# of testing every position.
+_BOUNDARY_RUN = re.compile(r"[.!?\n](?:(?<=\n)\s*|(?<=[.!?])\s+)")
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
@@ -263,18 +265,47 @@ def sentences(text: str) -> list[tuple[int, int]]:
     return list(_sentences_cached(text))
 
 
+def _boundary_candidates(text: str) -> list[tuple[int, int]]:
+    """The whitespace runs (maximal, in order) that may end a sentence: see _BOUNDARY_RUN."""
+    n = len(text)
+    runs = []
+    if text[:1].isspace():
+        j = 0
+        while j < n and text[j].isspace():
+            j += 1
+        runs.append((0, j))
+    for m in _BOUNDARY_RUN.finditer(text):
+        i = m.start()
+        if text[i] == "\n":
+            while i > 0 and text[i - 1].isspace():   # str.isspace() is what \s matches
+                i -= 1
+        else:
+            i += 1   # after the mark
+        if not runs or i >= runs[-1][1]:
+            runs.append((i, m.end()))
+    if text[-1:].isspace() and (not runs or runs[-1][1] != n):
+        i = n
+        while i > 0 and text[i - 1].isspace():
+            i -= 1
+        runs.append((i, n))
+    return runs
+
+
 @lru_cache(maxsize=4)
 def _sentences_cached(text: str) -> tuple[tuple[int, int], ...]:
     # dates and stance both split the same document text
     out, start = [], 0
-    for ws in _BOUNDARY_CANDIDATE.finditer(text):
-        if _is_boundary(text, ws.start(), ws.end()):
-            if ws.start() > start:
-                out.append((start, ws.start()))
-            start = ws.end()
+    for i, j in _boundary_candidates(text):
+        if _is_boundary(text, i, j):
+            if i > start:
+                out.append((start, i))
+            start = j
     if start < len(text):
         out.append((start, len(text)))
     return tuple(out)
+
+
+_LIST_ITEM = re.compile(r"\d{1,2}[.)]\s")
 
 
 def _is_boundary(text: str, i: int, j: int) -> bool:
@@ -287,7 +318,7 @@ def _is_boundary(text: str, i: int, j: int) -> bool:
     if "\n" in run:
         # a wrapped line continues when the next line starts lower case or with a digit
         # ("senast den\n15 mars 2024") after a word, comma or digit
-        digit = nxt.isdigit() and not re.match(r"\d{1,2}[.)]\s", text[j:j + 4])   # not a list item
+        digit = nxt.isdigit() and not _LIST_ITEM.match(text, j, j + 4)   # not a list item
         return not ((prev.isalnum() or prev in ",–-") and (nxt.islower() or digit))
     if prev in ".!?" and (nxt.isupper() or nxt in "”\""):
         return not _ABBREV_END.search(text[max(0, i - 9):i - 1])

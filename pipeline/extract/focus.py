@@ -39,7 +39,7 @@ from typing import Optional
 
 from rapidfuzz import fuzz
 
-from ..rxgate import gated
+from ..rxgate import gated, may_match_spans
 from ..segment import fold, heading_kind, is_flattened
 from . import Context, Out, Span
 
@@ -380,17 +380,29 @@ QUOTED = re.compile(r"[”“\"]([^”“\"\n]{2,60})[”“\"]")
 _NEXT_SENTENCE = re.compile(r"^\s*(?:De|Dessa|Det)\s+(?:är|utgörs av|gäller)\s+", re.I)
 
 
+# SENTENCE_END over a whole text, as over each of its lines alone: what follows the mark
+# stays on the line (a look-behind sees only the mark's own line's characters anyway)
+_SENTENCE_END_IN_TEXT = re.compile(SENTENCE_END.pattern.replace(r"(?=\s+[A-ZÅÄÖ0-9”\"]|\s*$)",
+                                                                r"(?=[^\S\n]+[A-ZÅÄÖ0-9”\"]|[^\S\n]*(?:\n|\Z))"))
+assert _SENTENCE_END_IN_TEXT.pattern != SENTENCE_END.pattern
+_LINE = re.compile(r"[^\n]+")
+
+
 def _sentences(text: str) -> list[tuple[int, int]]:
+    """Sentences of each line: split after each SENTENCE_END (the spaces after it skipped)."""
     out = []
-    for para in re.finditer(r"[^\n]+", text):
-        s = para.start()
-        for m in SENTENCE_END.finditer(para.group()):
-            out.append((s, para.start() + m.end()))
-            s = para.start() + m.end()
-            while s < para.end() and text[s] == " ":
+    ends = [m.end() for m in _SENTENCE_END_IN_TEXT.finditer(text)]
+    k, n = 0, len(ends)
+    for para in _LINE.finditer(text):
+        s, pe = para.span()
+        while k < n and ends[k] <= pe:
+            out.append((s, ends[k]))
+            s = ends[k]
+            while s < pe and text[s] == " ":
                 s += 1
-        if s < para.end():
-            out.append((s, para.end()))
+            k += 1
+        if s < pe:
+            out.append((s, pe))
     return out
 
 
@@ -465,12 +477,16 @@ def find_in_prose(text: str) -> list[Area]:
     # does unless a character lower-cases to two, or a capital sigma depends on context)
     low_text = f1(text)
     sliceable = len(low_text) == len(text) and "\u03a3" not in text
+    # which sentences may hold an area word, from one scan of the folded text
+    maybe = may_match_spans(KW, low_text, sents) if sliceable else [True] * len(sents)
     for si, (s, e) in enumerate(sents):
+        if not maybe[si] and quoted_before != si - 1:
+            continue   # neither an area sentence nor one right after quoted categories
         sent = text[s:e]
         low = low_text[s:e] if sliceable else f1(sent)
         kw = KW.search(low)
         if not kw and quoted_before != si - 1:
-            continue   # neither an area sentence nor one right after quoted categories
+            continue
         quoted = list(QUOTED.finditer(sent))
         # quoted categories: two or more in an area sentence, or more of them right after
         if quoted and (kw and len(quoted) >= 2 or quoted_before == si - 1 and re.search(r"priorit|kategori|omrad", low)):
