@@ -52,11 +52,14 @@ class MappedText:
         the rest is spread evenly over the rest of the match. `flag` is OR-ed
         into the flags of every replacement character that differs from the original."""
         rx = re.compile(pattern) if isinstance(pattern, str) else pattern
+        # a replacement string without a backslash is its own expansion (Match.expand
+        # parses the template on every call)
+        literal = None if callable(repl) or "\\" in repl else repl
         b = TextBuilder(self)
         pos = 0
         n = 0
         for m in rx.finditer(self.text):
-            new = repl(m) if callable(repl) else m.expand(repl)
+            new = literal if literal is not None else repl(m) if callable(repl) else m.expand(repl)
             if new == m.group(0):
                 continue
             b.keep(pos, m.start())
