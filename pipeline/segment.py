@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import islice
 from typing import Optional
 
 from .textmap import MappedText
@@ -126,49 +127,39 @@ def split(mt: MappedText) -> list[SectionSpan]:
     return sections
 
 
-def _line_spans(text: str) -> list[tuple[int, int]]:
-    """The spans of re.finditer(r"[^\n]*", text), one per start: each line, then the empty
-    match at its end when the line is not empty (so the span before a line is always empty)."""
-    out, pos = [], 0
-    for line in text.split("\n"):
-        end = pos + len(line)
-        out.append((pos, end))
-        if end > pos:
-            out.append((end, end))
-        pos = end + 1
-    return out
+_LIST_MARK = re.compile(r"^(\d+[.)]|[-•–*])\s")
 
 
 def _line_headings(text: str) -> list[tuple[int, int, str]]:
-    spans = _line_spans(text)
+    lines = text.split("\n")
     out = []
-    for i, (s, e) in enumerate(spans):
-        raw = text[s:e]
+    pos = 0
+    for i, raw in enumerate(lines):
+        s = pos
+        pos += len(raw) + 1
         line = raw.strip()
         if not line:
             continue
-        lead = len(raw) - len(raw.lstrip())
         kind = heading_kind(line)
         # unknown headings only in the body: the head (letterhead, Till block, title) has none
-        if kind is None and out and _looks_like_heading(spans, i, text):
+        if kind is None and out and _heading_shaped(line) and _prose_follows(lines, i):
             kind = "other"
         if kind:
+            lead = len(raw) - len(raw.lstrip())
             out.append((s + lead, s + lead + len(line), kind))
     return out
 
 
-def _looks_like_heading(spans, i, text) -> bool:
-    if not _heading_shaped(text[spans[i][0]:spans[i][1]].strip()):
-        return False
-    prev = text[spans[i - 1][0]:spans[i - 1][1]].strip() if i > 0 else ""
-    if prev:
-        return False
-    # next non-blank line must be prose: long, or ending a sentence
-    for s, e in spans[i + 1:]:
-        nxt = text[s:e].strip()
+def _prose_follows(lines: list[str], i: int) -> bool:
+    """Is the next non-blank line after line i prose: long, or ending a sentence, and no
+    list item? (What makes a heading-shaped line a heading. The line before is not
+    asked: the test was written on re.finditer(r"[^\n]*") spans, where the span before
+    a line is always the empty match that ends the line before.)"""
+    for raw in islice(lines, i + 1, None):
+        nxt = raw.strip()
         if not nxt:
             continue
-        if re.match(r"^(\d+[.)]|[-•–*])\s", nxt):
+        if _LIST_MARK.match(nxt):
             return False
         return len(nxt) >= 60 or nxt.endswith(".")
     return False
@@ -180,7 +171,7 @@ def _heading_shaped(line: str) -> bool:
     words = line.split()
     if not (1 <= len(words) <= 7) or len(line) > 60:
         return False
-    if not line[0].isupper() or line[-1] in ".,;:!?)–-" or re.match(r"^(\d+[.)]|[-•–*])\s", line):
+    if not line[0].isupper() or line[-1] in ".,;:!?)–-" or _LIST_MARK.match(line):
         return False
     return not re.search(r"\d{4}|@|www\.|\d{2,}-\d", line)
 
