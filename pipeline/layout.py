@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from itertools import accumulate
 
 from .ingest import Document
 from .segment import heading_kind
@@ -107,6 +108,7 @@ RUNNING_ZONE = 4  # lines at the top and at the bottom of a page where headers/f
 _KEY_WORD_RX = re.compile(r"[^\W\d_]{3,}")
 
 
+@lru_cache(maxsize=1 << 14)
 def _line_key(line: str) -> str:
     """The words of a line (three letters or more): numbers, page counts and the specks
     OCR reads in a logo ("5 5 Tjänsteutlåtande Sida 2 (4)") do not count."""
@@ -169,25 +171,23 @@ def split_columns(mt: MappedText) -> MappedText:
     text = mt.text
     if "\t" not in text:
         return mt
-    lines, p = [], 0
-    for line in text.split("\n"):
-        lines.append((p, p + len(line)))
-        p += len(line) + 1
-    b, pos, i = TextBuilder(mt), 0, 0
-    while i < len(lines):
-        if "\t" not in text[lines[i][0]:lines[i][1]]:
-            i += 1
+    lines = text.split("\n")
+    starts = list(accumulate((len(line) + 1 for line in lines), initial=0))
+    tabbed = [k for k, line in enumerate(lines) if "\t" in line]
+    b, pos, j = TextBuilder(mt), 0, 0
+    for i in tabbed:
+        if i < j:   # in the block before
             continue
         j = i
-        while j < len(lines) and "\t" in text[lines[j][0]:lines[j][1]]:
+        while j < len(lines) and "\t" in lines[j]:
             j += 1
         # short lines right below, without a tab, are the left column running on
-        while j < len(lines) and 0 < len(text[lines[j][0]:lines[j][1]].strip()) <= 50 \
-                and "\t" not in text[lines[j][0]:lines[j][1]] and not heading_kind(text[lines[j][0]:lines[j][1]].strip()):
+        while j < len(lines) and 0 < len(lines[j].strip()) <= 50 \
+                and "\t" not in lines[j] and not heading_kind(lines[j].strip()):
             j += 1
-        block = lines[i:j]
+        block = [(starts[k], starts[k] + len(lines[k])) for k in range(i, j)]
         # cells without a letter or digit are specks (a stray ":" on a scan), not columns
-        cells = [[c for c in _cells(text, s, e) if c[1] == c[0] or re.search(r"\w", text[c[0]:c[1]])]
+        cells = [[c for c in _cells(text, s, e) if c[1] == c[0] or _WORD_CHAR.search(text, c[0], c[1])]
                  for s, e in block]
         if not _is_table(text, cells):
             b.keep(pos, block[0][0])
@@ -205,22 +205,26 @@ def split_columns(mt: MappedText) -> MappedText:
                         b.insert(s, "\n")
                     b.keep(s, e)
             pos = block[-1][1]
-        i = j
     b.keep(pos, len(text))
     return b.build()
 
 
+_WORD_CHAR = re.compile(r"\w")
+
+
 def _cells(text: str, s: int, e: int) -> list[tuple[int, int]]:
+    """[start, end) of each tab-separated cell of text[s:e], without its outer spaces (an
+    empty cell: its end, twice)."""
     out, start = [], s
-    for k in range(s, e + 1):
-        if k == e or text[k] == "\t":
-            a, z = start, k
-            while a < z and text[a] == " ":
-                a += 1
-            while z > a and text[z - 1] == " ":
-                z -= 1
-            out.append((a, z))
-            start = k + 1
+    for cell in text[s:e].split("\t"):
+        end = start + len(cell)
+        core = cell.strip(" ")
+        if core:
+            a = start + len(cell) - len(cell.lstrip(" "))
+            out.append((a, a + len(core)))
+        else:
+            out.append((end, end))
+        start = end + 1
     return out
 
 
