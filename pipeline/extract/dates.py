@@ -114,28 +114,38 @@ def _reach(alternatives: str) -> int:
 
 _YEAR_LED = {PATTERNS[4][1]: _reach(_MONTH), PATTERNS[6][1]: _reach(_SEASONS),
              PATTERNS[7][1]: _reach(_CUES), PATTERNS[8][1]: len("för")}
+_MAX_REACH = max(_YEAR_LED.values())
+# the patterns that open with a year (_YEAR_FIRST): a match starts where a year does
+_YEAR_OPENED = {PATTERNS[0][1], PATTERNS[1][1]}
 _YEAR_RX = re.compile(_YEAR)
+_WORD_START = re.compile(r"(?<!\w)\w")
 
 
-def _years(text: str) -> list[int]:
-    """Where the whitespace run before each year starts (years after whitespace only). The
-    finditer misses no such year: one it skips overlaps an earlier one, so follows a digit."""
-    out = []
+def _years(text: str) -> tuple[list[int], list[int]]:
+    """(where each year starts, where the whitespace run before each year after whitespace
+    starts). The finditer misses no year that can open a match of _YEAR_FIRST or follow
+    whitespace: one it skips overlaps an earlier one, so follows a digit."""
+    starts, runs = [], []
     for y in _YEAR_RX.finditer(text):
         k = y.start()
+        starts.append(k)
         while k > 0 and text[k - 1].isspace():   # str.isspace() is what \s matches
             k -= 1
         if k < y.start():
-            out.append(k)
-    return out
+            runs.append(k)
+    return starts, runs
 
 
-def _year_led(rx: re.Pattern, text: str, runs: list[int]) -> list[re.Match]:
-    """= list(rx.finditer(text)) for a pattern of _YEAR_LED: the same scan, at the only
-    places a match can start."""
-    reach = _YEAR_LED[rx]
-    starts = sorted({p for k in runs for p in range(max(0, k - reach), k)
-                     if p == 0 or not (text[p - 1].isalnum() or text[p - 1] == "_")})   # \w
+def _word_starts(text: str, runs: list[int]) -> list[tuple[int, int]]:
+    """(p, k): each word start p (a \\w character after none) at most _MAX_REACH
+    characters before a whitespace run k of _years. The _YEAR_LED patterns open with a
+    letter at a word start, so no match of theirs starts anywhere else."""
+    return [(m.start(), k) for k in runs for m in _WORD_START.finditer(text, max(0, k - _MAX_REACH), k)]
+
+
+def _matches_at(rx: re.Pattern, text: str, starts) -> list[re.Match]:
+    """= list(rx.finditer(text)) when every match of rx starts at one of `starts` (sorted):
+    the same scan, tried only there."""
     found, pos = [], 0
     for p in starts:
         if p >= pos:
@@ -144,6 +154,13 @@ def _year_led(rx: re.Pattern, text: str, runs: list[int]) -> list[re.Match]:
                 found.append(m)
                 pos = m.end()
     return found
+
+
+def _year_led(rx: re.Pattern, text: str, word_starts: list[tuple[int, int]]) -> list[re.Match]:
+    """= list(rx.finditer(text)) for a pattern of _YEAR_LED (`word_starts`: _word_starts):
+    tried at the only places a match can start, the word starts within its reach of a year."""
+    reach = _YEAR_LED[rx]
+    return _matches_at(rx, text, sorted({p for p, k in word_starts if p >= k - reach}))
 
 
 DEADLINE_CUES = r"senast|remisstid\w*|tillhanda|besvaras|sista (?:dag|datum)\w*|svarsdatum"
@@ -196,13 +213,20 @@ def find_mentions(text: str, default_year: Optional[int] = None) -> list[Mention
     """All date mentions in `text`, untyped, in text order (overlaps resolved by PATTERNS order)."""
     taken: list[tuple[int, int]] = []
     found: list[Mention] = []
-    runs = _years(text)
+    starts, runs = _years(text)
+    word_starts = _word_starts(text, runs)
 
     def free(s: int, e: int) -> bool:
         return all(e <= a or s >= b for a, b in taken)
 
     for name, rx in PATTERNS:
-        for m in (_year_led(rx, text, runs) if rx in _YEAR_LED else rx.finditer(text)):
+        if rx in _YEAR_LED:
+            matches = _year_led(rx, text, word_starts)
+        elif rx in _YEAR_OPENED:
+            matches = _matches_at(rx, text, starts)
+        else:
+            matches = rx.finditer(text)
+        for m in matches:
             if not free(m.start(), m.end()):
                 continue
             new = _to_mentions(name, m, text, default_year, found)
