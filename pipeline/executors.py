@@ -374,6 +374,9 @@ class LocalExecutor:
             if not slot.closing and (slot.sent >= self.max_tasks or (not pending and not slot.queue)):
                 slot.closing = True
                 _send(slot, None)   # it exits after its queue; reaped when its sentinel fires
+                # a recycled worker's successor starts now, while it finishes its last
+                # documents, so that no core waits for a worker to start
+                replace()
 
         def fill_all() -> None:
             for s in slots:
@@ -420,8 +423,6 @@ class LocalExecutor:
                                 slot.queue.popleft()
                                 slot.started = time.monotonic()
                                 fill(slot)      # the worker's next document goes out before the parent's own work
-                                if slot.closing and not slot.queue:
-                                    replace()   # a recycled worker's successor starts while it exits
                                 yield Result(*payload)
                     if dead:
                         slot.proc.join(timeout=5)
