@@ -134,6 +134,8 @@ def _item_needles(item) -> Optional[frozenset]:
             if not n:
                 return None
             out |= n
+        if len(out) > MAX_NEEDLES:
+            out = _cover(frozenset(out))   # a long word list: the pieces its words share
         return frozenset(out) if len(out) <= MAX_NEEDLES else None
     return None
 

@@ -61,7 +61,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Optional
 
-from ..rxgate import gated
+from ..rxgate import Gated, gated
 
 MONTHS = {"januari": 1, "februari": 2, "mars": 3, "april": 4, "maj": 5, "juni": 6, "juli": 7,
           "augusti": 8, "september": 9, "oktober": 10, "november": 11, "december": 12}
@@ -171,11 +171,11 @@ _CUE_RX = re.compile(rf"(?P<deadline>{DEADLINE_CUES})|(?P<valid_from>{FROM_CUES}
 MEETING_RX = gated(re.compile(r"sammanträd\w*|sammanträtt|samverkansgrupp\w*|diskuterat?s\b|\bmöte\w*|styrgrupp\w*|förvaltningsgrupp\w*|pensionärsråd\w*|"
                               r"funktionshinderråd\w*|informeras|information\w* lämnas|behandla\w*|presenterat?s?\b|"
                               r"föredra\w*", re.I))
-EVENT_RX = re.compile(r"\b(?:ingick|ingicks|tecknade|tecknades|slöts|slöt|antogs|antog|beslutade|beslöt|beslutades|"
+EVENT_RX = gated(re.compile(r"\b(?:ingick|ingicks|tecknade|tecknades|slöts|slöt|antogs|antog|beslutade|beslöt|beslutades|"
                       r"fattade|fattades|undertecknade|undertecknades|genomfördes|genomförde|inkom|inträffade|"
                       r"startade|startades|inleddes|infördes|reviderades|skickades|publicerades|"
                       r"bildades|bildade|bildats|genomfört|genomförts|remitterade|remitterades|föreslog|föreslogs|"
-                      r"godkände|godkändes|lämnade|lämnades|tecknat|tecknats|antagits|beslöts)\b", re.I)
+                      r"godkände|godkändes|lämnade|lämnades|tecknat|tecknats|antagits|beslöts)\b", re.I))
 REMISS_TIME_RX = gated(re.compile(r"remisstid|svarstid", re.I))
 PROPOSAL_RX = gated(re.compile(r"förslag|föreslå|remiss", re.I))
 # what has a period of validity: an agreement, a programme or plan, "the period"
@@ -437,13 +437,23 @@ def _range_kind(text: str, m: Mention, prev: Optional[Mention]) -> str:
     return "mentioned"
 
 
+def _finditer_in(rx, text: str, start: int, end: int):
+    """rx.finditer(text, start, end), a gated pattern gated on text[start:end] (its own
+    finditer would test the whole text): every match in the range holds a needle there."""
+    if isinstance(rx, Gated):
+        if not rx.may_match(text[start:end]):
+            return ()
+        rx = rx.rx
+    return rx.finditer(text, start, end)
+
+
 def _sentence_kind(text: str, m: Mention) -> str:
     s0, s1 = m.sentence
     best, best_dist = "mentioned", None
     # a meeting is an occasion: a bare year ("diskuterats i samverkansgruppen sedan 2022") is none
     kinds = (("meeting", MEETING_RX), ("event", EVENT_RX)) if m.precision != "year" else (("event", EVENT_RX),)
     for kind, rx in kinds:
-        for c in rx.finditer(text, s0, s1):
+        for c in _finditer_in(rx, text, s0, s1):
             dist = m.start - c.end() if c.end() <= m.start else c.start() - m.end
             if dist < 0:
                 continue
