@@ -129,7 +129,12 @@ def assemble_lines_boxed(runs: list[list[Box]], page_width: float) -> tuple[str,
     Far-apart groups on a line are separated by a tab; a line starting far right of the
     page's left margin gets a leading tab (an empty left column). Returns the text and,
     for every box, where its (stripped) text landed in it: (start, end, box), in order."""
-    frags = _fragments(runs)
+    return assemble_fragments(_fragments(runs), page_width)
+
+
+def assemble_fragments(frags: list[Box], page_width: float) -> tuple[str, list[tuple[int, int, Box]]]:
+    """assemble_lines_boxed on the runs' fragments (_fragments: what the PDF text layer
+    makes directly, a fragment per text rectangle)."""
     if not frags:
         return "", []
     frags.sort(key=lambda f: (f.top + f.bottom) / 2)
@@ -158,6 +163,12 @@ def assemble_lines_boxed(runs: list[list[Box]], page_width: float) -> tuple[str,
     tab_at = 0.25 * page_width
     gap = 1.5 * h
     for line in lines:
+        if len(line) == 1 and len(line[0].parts) == 1:   # the common case, written out
+            b = line[0]
+            at = 1 if b.x0 - left > tab_at else 0
+            texts.append("\t" + b.text if at else b.text)
+            placed.append([(at, at + len(b.parts[0].text.strip()), b.parts[0])])
+            continue
         if len(line) > 1:
             line.sort(key=lambda b: b.x0)
         text = "\t" if line[0].x0 - left > tab_at else ""
@@ -197,6 +208,7 @@ def assemble_lines_boxed(runs: list[list[Box]], page_width: float) -> tuple[str,
 
 
 _BULLET_START = re.compile(r"^\s*[•▪◦·\uf0b7]")
+_LIST_OR_BULLET = re.compile(f"(?:{LIST_ITEM_RX.pattern})|(?:{_BULLET_START.pattern})")  # one match for both
 
 
 def _wrapped(prev: list[Box], prev_text: str, line: list[Box], text: str, right: float, h: float) -> bool:
@@ -205,7 +217,7 @@ def _wrapped(prev: list[Box], prev_text: str, line: list[Box], text: str, right:
     joined."""
     if "\t" in prev_text or "\t" in text or prev_text.endswith("-") or not right:
         return False
-    if LIST_ITEM_RX.match(text) or _BULLET_START.match(text):
+    if _LIST_OR_BULLET.match(text):
         return False
     first = line[0]
     word = text.split(None, 1)[0]

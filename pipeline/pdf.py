@@ -50,7 +50,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from .ingest import Document, IngestError
-from .ocr import DPI, Box, WordBox, assemble_lines_boxed, build_document, low_confidence_warning, ocr_image
+from .ocr import DPI, Box, WordBox, assemble_fragments, build_document, low_confidence_warning, ocr_image
 
 INK_SCALE = 0.25             # render scale for the ink estimate (18 dpi)
 MIN_CHARS_PER_INK = 0.15     # share of the characters the page's ink predicts, below which the layer is too thin
@@ -119,6 +119,14 @@ _GET_BOUNDED = _c_function("FPDFText_GetBoundedText", _I, _P, _D, _D, _D, _D, _P
 _RECT = struct.Struct("4d")
 
 
+def _buffer(nbytes: int) -> tuple[bytearray, int]:
+    """A zeroed buffer for pdfium to write into, and its address. (A ctypes array or
+    create_string_buffer of a new length makes a new ctypes type, ~25 us, that ctypes
+    then keeps for good.)"""
+    buf = bytearray(nbytes)
+    return buf, ctypes.addressof(ctypes.c_char.from_buffer(buf))
+
+
 def text_layer_boxed(page: pdfium.PdfPage) -> tuple[str, list[WordBox]]:
     """The page's text layer as lines, and the box (in points, y down) of every run."""
     tp = _TEXT_LOAD(page.raw)
@@ -126,8 +134,13 @@ def text_layer_boxed(page: pdfium.PdfPage) -> tuple[str, list[WordBox]]:
         raise pdfium.PdfiumError("Failed to load text page.")   # pypdfium2's own message
     try:
         height = page.get_height()
-        runs = [[Box(l, height - t, r, height - b, txt)] for l, b, r, t, txt in text_runs(tp) if txt]
-        text, placed = assemble_lines_boxed(runs, page.get_width())
+        frags = []   # a text rectangle is a fragment of a line on its own (ocr._fragments)
+        for l, b, r, t, txt in text_runs(tp):
+            if txt:
+                f = Box(l, height - t, r, height - b, txt, None, height - t)
+                f.parts = [f]
+                frags.append(f)
+        text, placed = assemble_fragments(frags, page.get_width())
         return text, [(s, e, round(b.x0, 2), round(b.top, 2), round(b.x1, 2), round(b.bottom, 2))
                       for s, e, b in placed]
     finally:
@@ -156,7 +169,7 @@ def text_runs(tp: int) -> list[tuple[float, float, float, float, str]]:
         if txt is None:
             if buf is None:
                 buflen = 4 * _COUNT_CHARS(tp) + 16
-                buf = ctypes.create_string_buffer(2 * buflen)
+                buf = _buffer(2 * buflen)
             txt = _bounded_text(tp, l, b, r, t, buf, buflen)
         if "\x02" in txt:    # pdfium's mark for a hyphen glyph at a line end: the layout
             txt = txt.replace("\x02", "-")   # stage joins the word if the lexicon agrees
@@ -181,12 +194,11 @@ def _run_texts(tp: int, rects: list) -> list[Optional[str]]:
     (tight leading, overprinted text) get None, and so does the whole page when its text
     is not one UTF-16 unit per character (control characters, surrogate pairs)."""
     n = _COUNT_CHARS(tp)
-    # a byte buffer: a ctypes array type of a new length costs ~25 us to make
-    buf = ctypes.create_string_buffer(2 * (n + 1))
-    if n <= 0 or _GET_TEXT(tp, 0, n, buf) != n + 1:
+    buf, at = _buffer(2 * (n + 1))
+    if n <= 0 or _GET_TEXT(tp, 0, n, at) != n + 1:
         return [None] * len(rects)
     try:
-        text = ctypes.string_at(buf, 2 * n).decode("utf-16-le")
+        text = buf[:2 * n].decode("utf-16-le")
     except UnicodeDecodeError:  # a lone surrogate
         return [None] * len(rects)
     if len(text) != n:
@@ -273,15 +285,16 @@ def _overlapping(rects: list) -> set[int]:
     return hit
 
 
-def _bounded_text(tp: int, l: float, b: float, r: float, t: float, buf, buflen: int) -> str:
-    """PdfTextPage.get_text_bounded(l, b, r, t) in one pdfium call (`buf`: room for
-    `buflen` UTF-16 units). pypdfium2 sizes its buffer by the length in code points, so
-    text with surrogate pairs comes out cut short: that case, and a full buffer, go the
-    way get_text_bounded goes (_bounded_text_sized) to give the same text."""
-    n = _GET_BOUNDED(tp, l, t, r, b, buf, buflen) - 1  # the count holds the NUL
+def _bounded_text(tp: int, l: float, b: float, r: float, t: float, buf: tuple[bytearray, int],
+                  buflen: int) -> str:
+    """PdfTextPage.get_text_bounded(l, b, r, t) in one pdfium call (`buf`: a _buffer with
+    room for `buflen` UTF-16 units). pypdfium2 sizes its buffer by the length in code
+    points, so text with surrogate pairs comes out cut short: that case, and a full
+    buffer, go the way get_text_bounded goes (_bounded_text_sized) to give the same text."""
+    n = _GET_BOUNDED(tp, l, t, r, b, buf[1], buflen) - 1  # the count holds the NUL
     if n <= 0:
         return ""
-    text = ctypes.string_at(buf, 2 * n).decode("utf-16-le", errors="ignore")
+    text = buf[0][:2 * n].decode("utf-16-le", errors="ignore")
     if n + 1 >= buflen or len(text) != n:
         return _bounded_text_sized(tp, l, b, r, t)
     return text
@@ -292,9 +305,9 @@ def _bounded_text_sized(tp: int, l: float, b: float, r: float, t: float) -> str:
     n = _GET_BOUNDED(tp, l, t, r, b, None, 0)
     if n <= 0:
         return ""
-    buf = ctypes.create_string_buffer(2 * n)
-    _GET_BOUNDED(tp, l, t, r, b, buf, n)
-    return buf.raw.decode("utf-16-le", errors="ignore")
+    buf, at = _buffer(2 * n)
+    _GET_BOUNDED(tp, l, t, r, b, at, n)
+    return buf.decode("utf-16-le", errors="ignore")
 
 
 def ink(page: pdfium.PdfPage) -> float:

@@ -219,3 +219,34 @@ def test_line_end_hyphen_marked_by_pdfium_stays_a_hyphen():
     raw = ingest.read(path).raw
     assert "\x02" not in raw
     assert "SAMVERKANSOVERENS-\nKOMMELSE" in raw
+
+
+def test_text_runs_match_pdfium_bounded_text_also_where_rectangles_overlap(monkeypatch):
+    """text_runs gives each text rectangle what pypdfium2's get_text_bounded gives (white
+    space collapsed), sliced from the page text where rectangles stand apart and asked of
+    pdfium rectangle by rectangle where they overlap (overprinted, tightly led text)."""
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, invariant=1)
+    c.drawString(72, 720, "Beslut i nämnden")
+    c.drawString(90, 724, "Datum 2024-05-01")      # overprinted on the line above
+    c.drawString(72, 690, "Handläggare")
+    c.drawString(300, 690, "Till nämnden")        # two runs on one line, apart
+    c.setFont("Helvetica", 14)
+    c.drawString(72, 660, "Sammanfattning")
+    c.setFont("Helvetica", 10)
+    c.drawString(72, 651, "tätt under rubriken")   # touches the heading's box
+    c.save()
+    page = pdfium.PdfDocument(buf.getvalue())[0]
+    asked = []
+    bounded = pdf._bounded_text
+    monkeypatch.setattr(pdf, "_bounded_text", lambda *a: asked.append(a) or bounded(*a))
+    tp = page.get_textpage()
+    raw = pdf._TEXT_LOAD(page.raw)
+    try:
+        runs = pdf.text_runs(raw)
+    finally:
+        pdf._TEXT_CLOSE(raw)
+    assert len(runs) >= 6 and len(asked) >= 2   # both ways were taken
+    for l, b, r, t, txt in runs:
+        assert txt == " ".join(tp.get_text_bounded(l, b, r, t).split())
+    assert any(txt == "Till nämnden" for *_, txt in runs)
