@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from functools import lru_cache
-from itertools import product
+from itertools import chain, product
 from typing import Optional
 
 from re import _constants as C  # noqa: N812  (the parse tree's opcodes)
@@ -176,12 +176,16 @@ class Gated:
     """A compiled pattern that scans only strings holding one of its needles; the same
     results as the pattern (see the module docstring). Unknown attributes go to it."""
 
-    __slots__ = ("rx", "needles", "fold")
+    __slots__ = ("rx", "needles", "fold", "in_line")
 
     def __init__(self, rx: re.Pattern, found: frozenset):
         self.rx = rx
         self.needles = tuple(sorted(found, key=len, reverse=True))
         self.fold = bool(rx.flags & re.IGNORECASE)
+        # a case-insensitive scan tries the pattern at every position (re cannot skip
+        # ahead to a first character): over a text, only its lines holding a needle are
+        # scanned, when no match can hold a line break or look past its line
+        self.in_line = self.fold and _line_bound(_parser.parse(rx.pattern, rx.flags), rx.flags)
 
     def may_match(self, s: str) -> bool:
         if self.fold:
@@ -194,20 +198,11 @@ class Gated:
     def may_match_spans(self, s: str, spans) -> list[bool]:
         """[self.may_match(s[a:b]) for a, b in spans], with `s` folded and scanned once:
         for the many sentences of one text, most holding no needle."""
-        folded = _fold_case(s) if self.fold else s
-        if len(folded) != len(s) or "\u03a3" in s:
-            # the fold is not character for character here (a capital dotted I, a sigma
-            # lower-cased by its context): folding each span on its own is exact
+        hits = self._hits(s)
+        if hits is None:
             return [self.may_match(s[a:b]) for a, b in spans]
-        hits = []   # (start, end) of every needle occurrence, overlapping ones too
-        for n in self.needles:
-            i = folded.find(n)
-            while i != -1:
-                hits.append((i, i + len(n)))
-                i = folded.find(n, i + 1)
         if not hits:
             return [False] * len(spans)
-        hits.sort()
         starts = [h[0] for h in hits]
         out = []
         for a, b in spans:
@@ -217,7 +212,40 @@ class Gated:
             out.append(k < len(hits) and hits[k][1] <= b and hits[k][0] < b)
         return out
 
+    def _hits(self, s: str) -> Optional[list[tuple[int, int]]]:
+        """(start, end) of every needle occurrence in `s` folded, overlapping ones too,
+        sorted; None when the fold is not character for character (a capital dotted I,
+        a sigma lower-cased by its context), so offsets would not be those of `s`."""
+        folded = _fold_case_cached(s) if self.fold else s
+        if len(folded) != len(s) or "\u03a3" in s:
+            return None
+        hits = []
+        for n in self.needles:
+            i = folded.find(n)
+            while i != -1:
+                hits.append((i, i + len(n)))
+                i = folded.find(n, i + 1)
+        hits.sort()
+        return hits
+
+    def _finditer_lines(self, s: str):
+        """= self.rx.finditer(s) for an `in_line` pattern: each line holding a needle
+        scanned as a range of `s` (the line break after it included, so what follows a
+        match's last character is what it is in `s`; what precedes a range is seen too)."""
+        hits = self._hits(s)
+        if hits is None:
+            return self.rx.finditer(s) if self.may_match(s) else iter(())
+        lines: list[tuple[int, int]] = []
+        for a, b in hits:
+            if lines and a < lines[-1][1]:
+                continue   # on the line already taken
+            end = s.find("\n", b)
+            lines.append((s.rfind("\n", 0, a) + 1, len(s) if end == -1 else end + 1))
+        return chain.from_iterable(self.rx.finditer(s, a, b) for a, b in lines)
+
     def search(self, s, *a):
+        if not a and self.in_line and "\n" in s:
+            return next(self._finditer_lines(s), None)
         return self.rx.search(s, *a) if self.may_match(s) else None
 
     def match(self, s, *a):
@@ -227,6 +255,8 @@ class Gated:
         return self.rx.fullmatch(s, *a) if self.may_match(s) else None
 
     def finditer(self, s, *a):
+        if not a and self.in_line and "\n" in s:
+            return self._finditer_lines(s)
         return self.rx.finditer(s, *a) if self.may_match(s) else iter(())
 
     def findall(self, s, *a):
@@ -243,6 +273,65 @@ class Gated:
 
     def __repr__(self):
         return f"gated({self.rx!r}, needles={self.needles!r})"
+
+
+# categories of a character set that hold a line break
+_NEWLINE_CATEGORIES = {C.CATEGORY_SPACE, C.CATEGORY_NOT_DIGIT, C.CATEGORY_NOT_WORD, C.CATEGORY_LINEBREAK}
+
+
+def _set_has_newline(items) -> bool:
+    negate, hit = False, False
+    for op, av in items:
+        if op is C.NEGATE:
+            negate = True
+        elif op is C.LITERAL:
+            hit = hit or av == 10
+        elif op is C.RANGE:
+            hit = hit or av[0] <= 10 <= av[1]
+        elif op is C.CATEGORY:
+            hit = hit or av in _NEWLINE_CATEGORIES
+        else:
+            return True   # not understood: assume it does
+    return hit != negate
+
+
+def _line_bound(seq, flags: int) -> bool:
+    """No match of the parsed sequence holds a line break, and it tests nothing beyond
+    the characters it matches but what the line scan keeps as in the whole text: no
+    look-around, no `$` but the multi-line one (the other matches before a line break
+    that ends the string, as the range of a line scan does)."""
+    for op, av in seq:
+        if op is C.LITERAL:
+            if av == 10:
+                return False
+        elif op is C.NOT_LITERAL:
+            if av != 10:
+                return False
+        elif op is C.IN:
+            if _set_has_newline(av):
+                return False
+        elif op is C.ANY:
+            if flags & re.DOTALL:
+                return False
+        elif op is C.AT:
+            if av is C.AT_END and not flags & re.MULTILINE:
+                return False
+        elif op is C.SUBPATTERN:
+            _, add, remove, sub = av
+            if not _line_bound(sub, (flags | add) & ~remove):
+                return False
+        elif op is C.BRANCH:
+            if not all(_line_bound(alt, flags) for alt in av[1]):
+                return False
+        elif op in (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT):
+            if not _line_bound(av[2], flags):
+                return False
+        elif op is C.ATOMIC_GROUP:
+            if not _line_bound(av, flags):
+                return False
+        elif op is not C.GROUPREF:   # look-arounds, conditionals: not understood
+            return False
+    return True
 
 
 def may_match_spans(rx, s: str, spans) -> list[bool]:

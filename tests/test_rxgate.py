@@ -122,3 +122,39 @@ def test_may_match_spans_is_may_match_of_each_span(name, g):
         assert g.may_match_spans(t, spans) == [g.may_match(t[a:b]) for a, b in spans]
     low = texts[0].lower()
     assert g.may_match_spans(low, [(0, len(low))]) == [g.may_match(low)]
+
+
+@pytest.mark.parametrize("pattern, flags, bound", [
+    (r"godkänts digitalt|attesterat av", re.I, True),
+    (r"^[ \t]*justerat\b[^\n\d]{0,20}\d{4}[ \t]*$", re.I | re.M, True),   # multi-line anchors
+    (r"justerat[ \t]*$", re.I, False),           # `$` before a string-ending line break
+    (r"remiss\s+från", re.I, False),             # \s holds a line break
+    (r"remiss[^x]från", re.I, False),
+    (r"remiss.från", re.I, True),
+    (r"remiss.från", re.I | re.S, False),
+    (r"(?s:remiss.från)", re.I, False),
+    (r"(?=remiss)remiss från", re.I, False),     # look-arounds are not understood
+    (r"remiss(?! från)", re.I, False),
+    (r"\bremiss(?:en)?\b", re.I, True),
+])
+def test_line_bound(pattern, flags, bound):
+    rx = re.compile(pattern, flags)
+    assert rxgate._line_bound(rxgate._parser.parse(rx.pattern, rx.flags), rx.flags) is bound
+
+
+def test_line_scan_is_the_whole_scan():
+    """Case-insensitive patterns bound to a line scan only the lines holding a needle:
+    the same matches as scanning the text, first match included, on the corpus and on
+    texts built to trip it (a match on the first or last line, a needle across no line,
+    a text ending in a line break, one whose fold is not character for character)."""
+    line_scanned = [(n, g) for n, g in GATED if g.in_line]
+    assert len(line_scanned) >= 5
+    texts = [p.read_text(encoding="utf-8", errors="replace") for p in sorted(ROOT.glob("corpus/*.txt"))]
+    texts += [p.read_text(encoding="utf-8", errors="replace") for p in sorted(ROOT.glob("corpus/variants/*.txt"))]
+    texts += ["Attesterat av\nx\nJUSTERAT 2015-11-19\n", "x\nGodkänts digitalt", "remiss\n\nsvar\n", "İ\nattesterat av",
+              "\nsammanträde\n", "a\nb", "ATTESTERAT\nAV", "ſignerat digitalt\n2020-01-01\n"]
+    for name, g in line_scanned:
+        for t in texts:
+            assert [m.span() for m in g.finditer(t)] == [m.span() for m in g.rx.finditer(t)], (name, t[:40])
+            found, want = g.search(t), g.rx.search(t)
+            assert (found and found.span()) == (want and want.span()), (name, t[:40])
