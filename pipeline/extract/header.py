@@ -121,6 +121,9 @@ DNR_OR_DATE_LINE_RX = re.compile(
     rf"|{ISO_DATE}|§\s*\d+\w?)$", re.I)
 
 
+_TYPE_WORD_LEAD_RX = re.compile(rf"\s*(?:{'|'.join(w for _, w in DOC_TYPE_WORDS)})\s+(?=[A-ZÅÄÖ])")
+
+
 def _title(ctx: Context, out: Out, hs: int, he: int, after: int) -> None:
     """The first paragraph of the head after the Handläggare/Till fields that is not
     letterhead, a document-type line ("Tjänsteutlåtande", "Yttrande till X") or a Dnr or
@@ -144,7 +147,7 @@ def _title(ctx: Context, out: Out, hs: int, he: int, after: int) -> None:
         else:
             continue
         # a flattened head is one "paragraph": skip a leading type word there
-        m = re.compile(rf"\s*(?:{'|'.join(w for _, w in DOC_TYPE_WORDS)})\s+(?=[A-ZÅÄÖ])").match(text, ps, pe)
+        m = _TYPE_WORD_LEAD_RX.match(text, ps, pe)
         if m and "\n" not in text[ps:pe].strip():
             ps = m.end()
         sub = SUBTITLE_RX.search(text, ps, pe)
@@ -211,10 +214,13 @@ def _remiss_from(ctx: Context, out: Out) -> None:
     out.cite("remiss.from", [(m.start(g), m.end(g))])
 
 
+_TYPE_WORD_LINE_RXS = [(kind, re.compile(rf"(?:^|\n)\s*({word})\b", re.I)) for kind, word in DOC_TYPE_WORDS]
+
+
 def _doc_type(ctx: Context, out: Out, head_text: str, hs: int) -> None:
     # 1. an explicit type word at the start of a line in the head (or of a flattened head)
-    for kind, word in DOC_TYPE_WORDS:
-        m = re.search(rf"(?:^|\n)\s*({word})\b", head_text, re.I)
+    for kind, rx in _TYPE_WORD_LINE_RXS:
+        m = rx.search(head_text)
         if m:
             out.set("doc_type", kind, [(hs + m.start(1), hs + m.end(1))])
             return
@@ -264,6 +270,11 @@ def _uncap(text: str) -> str:
     return CAPS_ORG_RX.sub(case, text)
 
 
+# after an organisation's name, a "<X>s förslag/synpunkter" heading (the line is matched
+# from the name's end: no pattern is compiled for each name)
+_PROPOSAL_AFTER = re.compile(r"s? (förslag|synpunkter)(.*)")
+
+
 def _issuing_body(ctx: Context, out: Out) -> None:
     """The body that wrote the document. For minutes (protokoll), the board named in
     the head. Otherwise the administration named in the signature or letterhead, in
@@ -293,7 +304,7 @@ def _issuing_body(ctx: Context, out: Out) -> None:
         line_end = text.find("\n", m.end())
         line = text[line_start:line_end if line_end >= 0 else len(text)].strip()
         score = 1
-        if line == m.group(0) or re.fullmatch(rf"{re.escape(m.group(0))}s? (förslag|synpunkter)(.*)", line):
+        if line == m.group(0) or line.startswith(m.group(0)) and _PROPOSAL_AFTER.fullmatch(line, len(m.group(0))):
             score += 3  # signature/letterhead line or "<X>s förslag" heading
         if district and org.startswith(district):
             score += 3
