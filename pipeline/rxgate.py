@@ -334,6 +334,30 @@ def _line_bound(seq, flags: int) -> bool:
     return True
 
 
+def searches(patterns, s: str) -> list[Optional[re.Match]]:
+    """[p.search(s) for p in patterns], `s` case-folded once for all their gates and each
+    gate tested inline: for a string asked about many patterns (a decision's verbs)."""
+    folded = None
+    out: list[Optional[re.Match]] = []
+    for p in patterns:
+        if isinstance(p, Gated):
+            if p.fold:
+                if folded is None:
+                    folded = _fold_case_cached(s)
+                t = folded
+            else:
+                t = s
+            for n in p.needles:
+                if n in t:
+                    break
+            else:
+                out.append(None)
+                continue
+            p = p.rx
+        out.append(p.search(s))
+    return out
+
+
 def may_match_spans(rx, s: str, spans) -> list[bool]:
     """For each span (a, b) of `s`: False when rx cannot match s[a:b] (its gate says so)."""
     if isinstance(rx, Gated):

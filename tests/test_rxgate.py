@@ -158,3 +158,15 @@ def test_line_scan_is_the_whole_scan():
             assert [m.span() for m in g.finditer(t)] == [m.span() for m in g.rx.finditer(t)], (name, t[:40])
             found, want = g.search(t), g.rx.search(t)
             assert (found and found.span()) == (want and want.span()), (name, t[:40])
+
+
+def test_searches_is_each_patterns_search():
+    """rxgate.searches (one fold for many gates) answers as each pattern's own search:
+    gated ones, case-insensitive or not, and a plain pattern among them."""
+    patterns = [g for _, g in GATED] + [re.compile(r"\d{4}-\d\d")]
+    texts = [p.read_text(encoding="utf-8", errors="replace") for p in sorted(ROOT.glob("corpus/*.txt"))[:3]]
+    pieces = [line for t in texts for line in t.split("\n")] + texts + ["İNGÅR Godkänner", "", "ATTESTERAT AV"]
+    for s in pieces:
+        got = rxgate.searches(patterns, s)
+        want = [p.search(s) for p in patterns]
+        assert [m and m.span() for m in got] == [m and m.span() for m in want], s[:40]

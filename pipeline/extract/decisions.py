@@ -40,7 +40,7 @@ import re
 from difflib import SequenceMatcher
 from typing import Optional
 
-from ..rxgate import gated
+from ..rxgate import gated, searches
 from ..segment import fold
 
 # label -> regex over the decision text (active, passive and infinitive forms)
@@ -87,11 +87,13 @@ _INLINE_ATT_RX = gated(re.compile(r"^(?:.*?\bföreslår\s+att\s+)?(?:[\w\-– ]+
 _SENT_SPLIT = re.compile(r"(?<=[.!?])\s+(?=(?:\d{1,2}[.)]?\s+)?[A-ZÅÄÖ])|(?<=:)\s+(?=1[.)]\s+\S)")
 
 
+_ACTION_PATTERNS = [rx for _, rx in _ACTION_RX]
+
+
 def action_of(text: str) -> tuple[Optional[str], Optional[re.Match]]:
     """The action label of a decision text and the match of its verb (first verb wins)."""
     best = None
-    for label, rx in _ACTION_RX:
-        m = rx.search(text)
+    for (label, _), m in zip(_ACTION_RX, searches(_ACTION_PATTERNS, text)):
         if m and (best is None or m.start() < best[1].start()):
             best = (label, m)
     if best is None:
