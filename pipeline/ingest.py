@@ -114,7 +114,8 @@ def read_bytes(path: Path, data: bytes, digest: Optional[str] = None) -> Documen
     digest = digest or sha256_bytes(data)
     suffix = path.suffix.lower()
     if data.startswith(b"%PDF") or suffix in PDF_SUFFIXES:
-        if not data.lstrip()[:5].startswith(b"%PDF"):
+        # pdfium looks for the header in the first 1 KiB (and lstrip of the whole file would copy it)
+        if not data[:1024].lstrip()[:5].startswith(b"%PDF"):
             raise IngestError(f"{path}: not a PDF (no %PDF header)")
         from . import pdf  # heavy imports only when needed
         return pdf.read_pdf(path, data, digest)
