@@ -383,6 +383,9 @@ def _signing_regions(text: str) -> tuple[tuple[int, int], ...]:
     return tuple(out)
 
 
+_RANGE_JOIN_RX = re.compile(r"\s*(?:till(?: den)?|[-–]|och)\s*")
+
+
 def classify(text: str, mentions: list[Mention], head: tuple[int, int], attest: list[tuple[int, int]],
              document_iso: Optional[str], body_start: Optional[int] = None) -> None:
     """Set `kind` (and `sentence`) on each mention in place; see the module docstring."""
@@ -406,7 +409,7 @@ def classify(text: str, mentions: list[Mention], head: tuple[int, int], attest: 
         prev = mentions[i - 1] if i > 0 and mentions[i - 1].sentence == m.sentence else None
         lo = max(s0, prev.end) if prev else s0
         prefix = text[lo:m.start]
-        if prev is not None and prev.kind == "valid_from" and re.fullmatch(r"\s*(?:till(?: den)?|[-–]|och)\s*", prefix) \
+        if prev is not None and prev.kind == "valid_from" and _RANGE_JOIN_RX.fullmatch(prefix) \
                 and not _CUE_RX.search(prefix):
             m.kind = "valid_to"
             continue
@@ -424,10 +427,13 @@ def classify(text: str, mentions: list[Mention], head: tuple[int, int], attest: 
         m.kind = _sentence_kind(text, m)
 
 
+_YEAR_RANGE_RX = re.compile(rf"{_YEAR}\s?[-–]\s?{_YEAR}")
+_CUED_BEFORE_RX = re.compile(r"(?:år|året|våren|hösten|sommaren|vintern|säsongen|under|sedan|från|till)\s+$", re.I)
+
+
 def _is_range_part(text: str, m: Mention) -> bool:
     around = text[max(0, m.start - 6):m.end + 6]
-    return bool(re.search(rf"{_YEAR}\s?[-–]\s?{_YEAR}", around)) and not re.search(
-        r"(?:år|året|våren|hösten|sommaren|vintern|säsongen|under|sedan|från|till)\s+$", text[max(0, m.start - 12):m.start], re.I)
+    return bool(_YEAR_RANGE_RX.search(around)) and not _CUED_BEFORE_RX.search(text[max(0, m.start - 12):m.start])
 
 
 def _range_kind(text: str, m: Mention, prev: Optional[Mention]) -> str:
@@ -495,6 +501,10 @@ def validity(text: str, mentions: list[Mention], remiss_answer: bool = False) ->
     return finest("valid_from"), finest("valid_to")
 
 
+_WS = re.compile(r"\s+")
+_REMISS_WORD_RX = re.compile(r"remiss", re.I)
+
+
 def extract(ctx, out) -> None:
     text = ctx.text
     doc_iso = out.values.get("document_date")
@@ -520,13 +530,13 @@ def extract(ctx, out) -> None:
             m.spans = [(m.start, m.end)]
             merged[key] = m
     for m in merged.values():
-        out.append("dates", {"iso": m.iso, "text": re.sub(r"\s+", " ", m.text), "kind": m.kind,
+        out.append("dates", {"iso": m.iso, "text": _WS.sub(" ", m.text), "kind": m.kind,
                              "precision": m.precision, "year_inferred": m.year_inferred}, m.spans)
 
     head_text = text[head[0]:head[1]]
     remiss = out.values.get("remiss")
     remiss_from = remiss.get("from") if isinstance(remiss, dict) else getattr(remiss, "from_", None)
-    remiss_answer = bool(remiss_from) or bool(re.search(r"remiss", head_text, re.I))
+    remiss_answer = bool(remiss_from) or bool(_REMISS_WORD_RX.search(head_text))
     v_from, v_to = validity(text, mentions, remiss_answer)
     if v_from or v_to:
         out.set("validity", {"from": v_from.iso if v_from else None, "to": v_to.iso if v_to else None},

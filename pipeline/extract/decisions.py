@@ -90,6 +90,17 @@ _SENT_SPLIT = re.compile(r"(?<=[.!?])\s+(?=(?:\d{1,2}[.)]?\s+)?[A-ZÅÄÖ])|(?<=
 _ACTION_PATTERNS = [rx for _, rx in _ACTION_RX]
 
 
+_WS = re.compile(r"\s+")
+_NONSPACE = re.compile(r"\S+")
+_LINE = re.compile(r"[^\n]+")
+_NUMBER_AT_END = re.compile(r"(?:^|:)\s*\d{1,2}[.)]$")
+_BLANKS = re.compile(r"[ \t]+")
+_ATT_ITEM = re.compile(r"[,;]\s+att\s+")
+_ATT_TAIL = re.compile(r"\s+att\s*$")
+_CLOSED = re.compile(r"[.:;]$")
+_NEXT_NUMBER_TAIL = re.compile(r"(?<=[.!?])\s+\d{1,2}[.)]?$")
+
+
 def action_of(text: str) -> tuple[Optional[str], Optional[re.Match]]:
     """The action label of a decision text and the match of its verb (first verb wins)."""
     best = None
@@ -114,7 +125,7 @@ def actor_of(text: str, verb: Optional[re.Match]) -> Optional[str]:
     if verb is None:
         # a verb outside the vocabulary ("Stadsdelsnämnden utser …"): the shortest board name
         # at the start that a lower-case word (the verb) follows
-        words = list(re.finditer(r"\S+", text))
+        words = list(_NONSPACE.finditer(text))
         for k in range(1, min(6, len(words) - 1) + 1):
             m = _ACTOR_RX.match(text[:words[k - 1].end()])
             if m and words[k].group()[:1].islower():
@@ -129,14 +140,14 @@ def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Non-blank line spans, then split into sentences where a line holds several decisions
     (flattened exports put a whole section on one line)."""
     out = []
-    for m in re.finditer(r"[^\n]+", text[start:end]):
+    for m in _LINE.finditer(text[start:end]):
         s, e = start + m.start(), start + m.end()
         line = text[s:e]
         if not line.strip():
             continue
         pieces, pos = [], 0
         for sm in _SENT_SPLIT.finditer(line):
-            if re.search(r"(?:^|:)\s*\d{1,2}[.)]$", line[pos:sm.start()]):
+            if _NUMBER_AT_END.search(line[pos:sm.start()]):
                 continue  # "1. Nämnden …", "medelsreserv: 2. Till …": the number starts what follows
             pieces.append((pos, sm.start()))
             pos = sm.end()
@@ -150,7 +161,7 @@ def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 def _blank_between(text: str, a: int, b: int) -> bool:
-    return "\n\n" in re.sub(r"[ \t]+", "", text[a:b])
+    return "\n\n" in _BLANKS.sub("", text[a:b])
 
 
 def parse_section(text: str, start: int, end: int) -> list[dict]:
@@ -172,9 +183,9 @@ def parse_section(text: str, start: int, end: int) -> list[dict]:
             # flattened "… <board> beslutar att A, att B, att C.": one decision per "att" item
             a = inline.group("actor")
             actor = a[:1].upper() + a[1:]
-            bounds = [inline.start("first")] + [m.end() for m in re.finditer(r"[,;]\s+att\s+", line)] + [len(line)]
+            bounds = [inline.start("first")] + [m.end() for m in _ATT_ITEM.finditer(line)] + [len(line)]
             for x, y in zip(bounds, bounds[1:]):
-                raw = re.sub(r"\s+att\s*$", "", line[x:y].rstrip()) if y < len(line) else line[x:y]
+                raw = _ATT_TAIL.sub("", line[x:y].rstrip()) if y < len(line) else line[x:y]
                 items.append({"number": None, "raw": raw, "start": s + x, "end": s + x + len(raw), "actor": actor})
             prev_end = e
             continue
@@ -195,7 +206,7 @@ def parse_section(text: str, start: int, end: int) -> list[dict]:
             expected += 1
         elif adjacent and (open_colon or (cur.get("sub") and _SUB_RX.match(line))
                            or (not _blank_between(text, prev_end, s) and not num and line[:1].islower()
-                               and (not has_verb or not re.search(r"[.:;]$", cur["raw"].rstrip())))):
+                               and (not has_verb or not _CLOSED.search(cur["raw"].rstrip())))):
             # a sub-point after a colon, or the wrapped rest of the decision
             cur["sub"] = cur.get("sub") or open_colon
             cur["raw"] += " " + line
@@ -210,9 +221,9 @@ def parse_section(text: str, start: int, end: int) -> list[dict]:
         prev_end = e
     out = []
     for it in items:
-        body = re.sub(r"\s+", " ", it["raw"]).strip()
+        body = _WS.sub(" ", it["raw"]).strip()
         # the number of the next numbered heading ("… kommunstyrelsen. 2. Bakgrund" flattened)
-        body = re.sub(r"(?<=[.!?])\s+\d{1,2}[.)]?$", "", body)
+        body = _NEXT_NUMBER_TAIL.sub("", body)
         out.append({"number": it["number"], "text": body, "spans": [(it["start"], it["end"])],
                     "actor": it.get("actor")})
     return out

@@ -90,19 +90,23 @@ class Area:
         return fold(self.text)
 
 
+_WS = re.compile(r"\s+")
+_SENTENCE_MARK_END = re.compile(r"[.!?;]$")
+
+
 def clean_area(s: str) -> str:
-    s = re.sub(r"\s+", " ", s).strip().strip("”“\"'*").strip()
+    s = _WS.sub(" ", s).strip().strip("”“\"'*").strip()
     s = s.rstrip(".,;:").strip()
     return s[:1].upper() + s[1:]
 
 
 def clean_goal(s: str) -> str:
-    return re.sub(r"\s+", " ", s).strip()
+    return _WS.sub(" ", s).strip()
 
 
 def _looks_like_area(s: str) -> bool:
     words = s.split()
-    return 1 <= len(words) <= 14 and not re.search(r"[.!?;]$", s.strip())
+    return 1 <= len(words) <= 14 and not _SENTENCE_MARK_END.search(s.strip())
 
 
 # ---------------------------------------------------------------- line-based lists
@@ -298,13 +302,17 @@ def _span_lines(lines: list[Line], first: int, items: list[Item]) -> int:
 
 # ---------------------------------------------------------------- tables
 
+_AREA_HEADER_RX = re.compile(r"omraden?|prioritering")
+_AREA_WORD_RX = re.compile(r"omraden?")
+
+
 def find_in_tables(text: str, lines: Optional[list[Line]] = None) -> list[Area]:
     areas: list[Area] = []
     lines = _lines(text) if lines is None else lines
     i = 0
     while i < len(lines):
         cols = lines[i].text.split("\t")
-        if len(cols) >= 2 and KW.search(f1(cols[0])) or (len(cols) >= 2 and re.fullmatch(r"omraden?|prioritering", f1(cols[0]).strip())):
+        if len(cols) >= 2 and KW.search(f1(cols[0])) or (len(cols) >= 2 and _AREA_HEADER_RX.fullmatch(f1(cols[0]).strip())):
             goal_col = next((c for c, h in enumerate(cols) if c > 0 and GOAL_KW.search(f1(h))), None)
             j, current = i + 1, None
             while j < len(lines) and "\t" in lines[j].text:
@@ -351,7 +359,7 @@ def find_in_columns(text: str) -> list[Area]:
         head = f1(block[0].text)
         if "\t" in block[0].text:
             continue  # a table kept as rows: find_in_tables reads it
-        if len(block) < 3 or len(head.split()) > 3 or not (KW.search(head) or re.fullmatch(r"omraden?", head)):
+        if len(block) < 3 or len(head.split()) > 3 or not (KW.search(head) or _AREA_WORD_RX.fullmatch(head)):
             continue
         cells = block[1:]
         if not all(_looks_like_area(c.text) for c in cells):
@@ -469,6 +477,11 @@ def _ok_items(items: list[tuple[str, Span]], minimum: int) -> bool:
                                          for t, _ in items)
 
 
+_AREA_STEM_RX = re.compile(r"priorit|kategori|omrad")
+_DASH_OR_BRACKET_AFTER_RX = re.compile(r"(?:\s+\w+){0,3}?\s*(?:\s([–—-])\s|\()")
+_AR_AFTER_RX = re.compile(r"(?:\s+\w+){0,3}?\s+är\s+")
+
+
 def find_in_prose(text: str) -> list[Area]:
     areas: list[Area] = []
     sents = _sentences(text)
@@ -489,7 +502,7 @@ def find_in_prose(text: str) -> list[Area]:
             continue
         quoted = list(QUOTED.finditer(sent))
         # quoted categories: two or more in an area sentence, or more of them right after
-        if quoted and (kw and len(quoted) >= 2 or quoted_before == si - 1 and re.search(r"priorit|kategori|omrad", low)):
+        if quoted and (kw and len(quoted) >= 2 or quoted_before == si - 1 and _AREA_STEM_RX.search(low)):
             for q in quoted:
                 areas.append(Area(clean_area(q.group(1)), [(s + q.start(1), s + q.end(1))]))
             quoted_before = si
@@ -500,7 +513,7 @@ def find_in_prose(text: str) -> list[Area]:
             continue  # "Fokusområde 3: A och B" is one area: find_area_headings reads it
         found: list[tuple[str, Span]] = []
         # set off by dashes or brackets right after the area word: "områdena – a, b samt c – motsvarar"
-        m = re.match(r"(?:\s+\w+){0,3}?\s*(?:\s([–—-])\s|\()", sent[kw.end():])
+        m = _DASH_OR_BRACKET_AFTER_RX.match(sent[kw.end():])
         if m:
             close = sent.find(f" {m.group(1)} " if m.group(1) else ")", kw.end() + m.end())
             if close != -1:
@@ -513,7 +526,7 @@ def find_in_prose(text: str) -> list[Area]:
             if not _ok_items(found, 2):
                 found = []
         if not found:
-            m = re.match(r"(?:\s+\w+){0,3}?\s+är\s+", sent[kw.end():])
+            m = _AR_AFTER_RX.match(sent[kw.end():])
             if m:
                 found = enumeration(text, s + kw.end() + m.end(), e)
                 if not _ok_items(found, 3):

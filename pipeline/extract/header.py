@@ -57,8 +57,14 @@ DOC_TYPE_WORDS = [("tjänsteutlåtande", r"Tjänsteutlåtande"), ("yttrande", r"
 SUBTITLE_RX = re.compile(r"(?:(?<=[^.\s])\s+|\n\s*\n\s*)(?=(?:Svar på remiss|Svar pa remiss|Remiss från|Dnr\b|Diarienummer))")
 
 
+_WS = re.compile(r"\s+")
+_LINE = re.compile(r"[^\n]+")
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_WORD_TILL = re.compile(r"^\w+ till ")
+
+
 def _norm(s: str) -> str:
-    return re.sub(r"\s+", " ", s).strip()
+    return _WS.sub(" ", s).strip()
 
 
 def _cap(s: str) -> str:
@@ -133,12 +139,12 @@ def _title(ctx: Context, out: Out, hs: int, he: int, after: int) -> None:
     fallback = None
     for ps, pe in _paragraphs(text, after, he):
         # drop the paragraph's leading letterhead, field and type lines
-        for line in re.finditer(r"[^\n]+", text[ps:pe]):
+        for line in _LINE.finditer(text[ps:pe]):
             l = line.group(0).strip()
             if LETTERHEAD_LINE_RX.match(l) or DNR_OR_DATE_LINE_RX.match(l):
                 continue
             if TYPE_LINE_RX.match(l):
-                if fallback is None and re.match(r"^\w+ till ", l):
+                if fallback is None and _WORD_TILL.match(l):
                     fs = ps + line.start() + line.group(0).index(l)
                     fallback = (fs, fs + len(l))
                 continue
@@ -163,7 +169,7 @@ def _title(ctx: Context, out: Out, hs: int, he: int, after: int) -> None:
 def _paragraphs(text: str, start: int, end: int):
     """Spans of the blank-line separated paragraphs in [start, end), stripped."""
     pos = start
-    for m in re.finditer(r"\n[ \t]*\n", text[start:end] + "\n\n"):
+    for m in _BLANK_LINE.finditer(text[start:end] + "\n\n"):
         ps, pe = pos, min(start + m.start(), end)
         pos = start + m.end()
         while ps < pe and text[ps].isspace():

@@ -60,9 +60,16 @@ _VERBISH = re.compile(r"[a-zåäö]{2,}(?:at|ats|it|its|ade|ades|ande)")
 _FILLER = re.compile(r"^(?:är|består|enligt förslaget|i dag(?:släget)?|utöver|av|representanter|från|lokalt)\b\s*,?\s*", re.I)
 
 
+_WS = re.compile(r"\s+")
+_YEAR_TAIL = re.compile(r"\s+(?:19|20)\d\d(?:\s?[-–]\s?(?:19|20)\d\d)?$")
+_YEARS = re.compile(r"(?:19|20)\d\d(?:[-–](?:19|20)\d\d)?")
+_NONSPACE = re.compile(r"\S+")
+_LIST_SEPARATOR = re.compile(r",\s*|\s+och\s+|\s+samt\s+(?:från\s+)?")
+
+
 def _clean(item: str) -> str | None:
-    item = re.sub(r"\s+", " ", item).strip(" ,.;:")
-    item = re.sub(r"\s+(?:19|20)\d\d(?:\s?[-–]\s?(?:19|20)\d\d)?$", "", item)
+    item = _WS.sub(" ", item).strip(" ,.;:")
+    item = _YEAR_TAIL.sub("", item)
     prev = None
     while prev != item:
         prev = item
@@ -81,13 +88,13 @@ def _in_place(word: str, nxt: str) -> bool:
 def _name_tail(text: str) -> str:
     """A name that runs from the start of `text` until a stop word or punctuation."""
     words = []
-    toks = [w for w in re.split(r"\s+", text.strip()) if w]
+    toks = [w for w in _WS.split(text.strip()) if w]
     for i, w in enumerate(toks):
         bare = w.rstrip(".,;:")
         if _in_place(bare, toks[i + 1] if i + 1 < len(toks) else ""):
             words.append(bare)
             continue
-        if bare.lower() in _STOP or re.fullmatch(r"(?:19|20)\d\d(?:[-–](?:19|20)\d\d)?", bare):
+        if bare.lower() in _STOP or _YEARS.fullmatch(bare):
             break
         words.append(bare)
         if bare != w:
@@ -99,7 +106,7 @@ def _until_stop(body: str) -> str:
     """`body` up to its first stop word (but "och", "samt") or lower-case participle, or the
     word after a generic party that is not a list separator ("polisen upprätta …")."""
     prev = ""
-    toks = list(re.finditer(r"\S+", body))
+    toks = list(_NONSPACE.finditer(body))
     for i, m in enumerate(toks):
         w = m.group().rstrip(",;:")
         if _in_place(w, toks[i + 1].group() if i + 1 < len(toks) else "") and prev.lower() not in GENERIC:
@@ -113,7 +120,7 @@ def _until_stop(body: str) -> str:
 
 
 def _split(body: str) -> list[str]:
-    return [p for p in re.split(r",\s*|\s+och\s+|\s+samt\s+(?:från\s+)?", body) if p.strip()]
+    return [p for p in _LIST_SEPARATOR.split(body) if p.strip()]
 
 
 def principal(text: str, regions: list[tuple[int, int]]) -> list[tuple[str, tuple[int, int]]]:

@@ -95,8 +95,12 @@ def is_given(token: str) -> bool:
     return t in given_names() or ("-" in t and all(p in given_names() for p in t.split("-") if p))
 
 
+_WS = re.compile(r"\s+")
+_NONSPACE = re.compile(r"\S+")
+
+
 def _ws(s: str) -> str:
-    return re.sub(r"\s+", " ", s).strip()
+    return _WS.sub(" ", s).strip()
 
 
 @dataclass
@@ -122,7 +126,7 @@ class Person:
 
 
 def _tokens(text: str, start: int, end: int) -> list[Tok]:
-    return [Tok(m.group(), start + m.start(), start + m.end()) for m in re.finditer(r"\S+", text[start:end])]
+    return [Tok(m.group(), start + m.start(), start + m.end()) for m in _NONSPACE.finditer(text[start:end])]
 
 
 @lru_cache(maxsize=1 << 15)
