@@ -225,3 +225,21 @@ def test_sentences_of_the_text_are_those_of_each_line():
     texts += ["".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 10))) for _ in range(20000)]
     for t in texts:
         assert focus._sentences(t) == per_line(t), repr(t)
+
+
+def test_table_laid_out_column_after_column():
+    """A header naming areas over its cells, a blank line (spaces on it too), then a header
+    naming goals over as many: each cell an area with its goal; spans from the start of the
+    cell's line (its indentation included), as the layout stage wrote it."""
+    from pipeline.extract import focus
+    text = ("Inledning.\n\nFokusområde\n  Otrygga platser\nUnga i riskzon\n \t\n"
+            "Mål\nFärre brott\n  Fler vuxna ute\n\nSlut.")
+    areas = focus.find_in_columns(text)
+    assert [(a.text, [g for g, _ in a.goals]) for a in areas] == [
+        ("Otrygga platser", ["Färre brott"]), ("Unga i riskzon", ["Fler vuxna ute"])]
+    first = text.index("  Otrygga")
+    assert areas[0].spans == [(first, first + len("  Otrygga platser"))]
+    goal = text.index("  Fler")
+    assert areas[1].goals[0][1] == (goal, goal + len("  Fler vuxna ute"))
+    # three lines are needed under the area header: two blocks of two are no table
+    assert focus.find_in_columns("Fokusområde\nA\n\nMål\nB") == []

@@ -340,21 +340,20 @@ def find_in_tables(text: str, lines: Optional[list[Line]] = None) -> list[Area]:
     return areas
 
 
-def find_in_columns(text: str) -> list[Area]:
+def find_in_columns(text: str, lines: Optional[list[Line]] = None) -> list[Area]:
     """A table that layout laid out column after column: a header line naming areas
     ("Fokusområde") over its cells, then a header naming goals ("Mål") over as many."""
+    lines = _lines(text) if lines is None else lines
     areas: list[Area] = []
-    blocks, cur = [], []
-    pos = 0
-    for raw in text.split("\n"):
-        if raw.strip():
-            cur.append(Line(pos, pos + len(raw.rstrip()), raw.strip()))
-        elif cur:
-            blocks.append(cur)
-            cur = []
-        pos += len(raw) + 1
-    if cur:
-        blocks.append(cur)
+    # blocks: runs of non-blank lines (a blank line between two lines puts a second line
+    # break between them)
+    blocks: list[list[Line]] = []
+    prev_end = None
+    for line in lines:
+        if prev_end is None or text.count("\n", prev_end, line.start) > 1:
+            blocks.append([])
+        blocks[-1].append(line)
+        prev_end = line.end
     for bi, block in enumerate(blocks):
         head = f1(block[0].text)
         if "\t" in block[0].text:
@@ -375,11 +374,16 @@ def find_in_columns(text: str) -> list[Area]:
             if a is None:
                 a = Area(clean_area(c.text), [])
                 areas.append(a)
-            a.spans.append((c.start, c.end))
+            a.spans.append((_line_start(text, c), c.end))
             if goals is not None:
                 g = goals[k]
-                a.goals.append((clean_goal(g.text), (g.start, g.end)))
+                a.goals.append((clean_goal(g.text), (_line_start(text, g), g.end)))
     return areas
+
+
+def _line_start(text: str, line: Line) -> int:
+    """Where the line holding `line` starts (its leading white space included)."""
+    return text.rfind("\n", 0, line.start) + 1
 
 
 # ---------------------------------------------------------------- prose
@@ -671,10 +675,13 @@ def _flat_numbered(text: str, at: int, known: tuple[str, ...] = (), stops: tuple
 
 def _merge(found: list[Area]) -> list[Area]:
     merged: list[Area] = []
+    keys: list[str] = []   # merged[i].key (its text never changes)
     for a in sorted(found, key=lambda a: a.spans[0][0] if a.spans else 0):
-        twin = next((m for m in merged if m.key == a.key or fuzz.ratio(m.key, a.key) >= 92), None)
+        key = a.key
+        twin = next((m for m, k in zip(merged, keys) if k == key or fuzz.ratio(k, key) >= 92), None)
         if twin is None:
             merged.append(Area(a.text, list(a.spans), list(a.goals)))
+            keys.append(key)
             continue
         twin.spans.extend(sp for sp in a.spans if sp not in twin.spans)
         for g, sp in a.goals:
@@ -692,7 +699,7 @@ def find(ctx: Context) -> list[Area]:
     else:
         lines = _lines(text)   # read, never changed, by the three line finders
         found = (find_in_lists(text, lines) + find_area_headings(text, lines) + find_in_tables(text, lines)
-                 + find_in_columns(text) + find_in_prose(text))
+                 + find_in_columns(text, lines) + find_in_prose(text))
     return _merge(found)
 
 
