@@ -243,3 +243,12 @@ def test_table_laid_out_column_after_column():
     assert areas[1].goals[0][1] == (goal, goal + len("  Fler vuxna ute"))
     # three lines are needed under the area header: two blocks of two are no table
     assert focus.find_in_columns("Fokusområde\nA\n\nMål\nB") == []
+
+
+def test_numbered_area_headings_in_capitals_and_roman_numerals():
+    """The quick test for such a heading anywhere in the text (folded, case-sensitive) lets
+    capitals, roman numerals and a tab after the word through, as the heading pattern does."""
+    from pipeline.extract import focus
+    text = "FOKUSOMRÅDE I: Otrygga platser\n- Färre brott.\nFokusområde\tII – Unga i riskzon\n- Fler vuxna.\n"
+    assert [a.text for a in focus.find_area_headings(text)] == ["Otrygga platser", "Unga i riskzon"]
+    assert focus.find_area_headings("Område för trygghet\nOmrådet är stort.\n") == []

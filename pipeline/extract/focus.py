@@ -57,8 +57,12 @@ def _f1(s: str) -> str:
 _f1_short = lru_cache(maxsize=1 << 14)(_f1)
 
 
+# and a document's whole text by several finders
+_f1_long = lru_cache(maxsize=4)(_f1)
+
+
 def f1(s: str) -> str:
-    return _f1_short(s) if len(s) <= 300 else _f1(s)
+    return _f1_short(s) if len(s) <= 300 else _f1_long(s)
 
 
 # words that say "areas" (folded); "stadsdelsområde", "ansvarsområde" are not among them
@@ -266,8 +270,16 @@ def find_in_lists(text: str, lines: Optional[list[Line]] = None) -> list[Area]:
     return areas
 
 
+# what every AREA_HEADING match holds, in the folded text (case-sensitive, so re scans for
+# "omrade" at memchr speed): after lower(), what IGNORECASE lets [ivx] match is i, v, x or
+# a dotless ı
+_AREA_NUMBER = re.compile(r"omrade\s+[\divxı]")
+
+
 def find_area_headings(text: str, lines: Optional[list[Line]] = None) -> list[Area]:
     """Numbered area headings ("Fokusområde 1: X"), each with the goals listed under it."""
+    if not _AREA_NUMBER.search(f1(text)):
+        return []   # most documents: no line can be such a heading
     lines = _lines(text) if lines is None else lines
     areas: list[Area] = []
     i = 0
@@ -308,6 +320,8 @@ _AREA_WORD_RX = re.compile(r"omraden?")
 
 def find_in_tables(text: str, lines: Optional[list[Line]] = None) -> list[Area]:
     areas: list[Area] = []
+    if "\t" not in text:
+        return areas   # a table row is a line holding a tab
     lines = _lines(text) if lines is None else lines
     i = 0
     while i < len(lines):
