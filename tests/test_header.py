@@ -120,3 +120,28 @@ def test_scan_patterns_find_what_their_plain_forms_find():
         for t in texts:
             assert [(m.span(), m.groupdict()) for m in rx.finditer(t)] == \
                    [(m.span(), m.groupdict()) for m in ref.finditer(t)], (p, t)
+
+
+def test_organisation_scan_and_remiss_cues_find_what_the_whole_patterns_find():
+    """ORG_RX is scanned only over runs of name characters around "kontor"/"förvaltning",
+    the remiss cue as two patterns that open with their first character: the same matches
+    as the whole patterns on the seeds and on generated texts."""
+    import random
+    import re
+
+    from pipeline.extract import header
+    cue = re.compile(r"[Rr]emiss(?:en|underlag|underlaget)?\s+fr[aå]n"
+                     r"|\shar\s+(?:remitterat|skickat|gett|givit|berett|begärt|bjudit)")
+    rnd = random.Random(4)
+    parts = ["Stadsledningskontoret", "kontor", "förvaltning", " ", "\n", "-", "Vantörs", "stadsdelsförvaltning",
+             "Maria-Gamla", "stans", "Miljöförvaltningen", "s", "1", "_", "é", "Kontoret", ".", "Trafikkontorets",
+             "förslag", "ø", "en", "remiss", "Remissen", " från", " har ", "\thar  remitterat", "har skickat"]
+    texts = [header._uncap(p.read_text(encoding="utf-8")) for p in CLEAN_SEEDS]
+    texts += ["".join(rnd.choice(parts) for _ in range(rnd.randint(0, 10))) for _ in range(20000)]
+    for t in texts:
+        assert [(m.span(), m.groupdict()) for m in header._org_matches(t)] == \
+            [(m.span(), m.groupdict()) for m in header.ORG_RX.finditer(t)], t
+        want = cue.search(t)
+        got = [m.start() for m in (header._REMISS_FROM_CUE.search(t),) if m]
+        got += [m.start() - 1 for m in (header._HAR_CUE.search(t),) if m]
+        assert (min(got) if got else None) == (want.start() if want else None), t

@@ -198,17 +198,20 @@ def _diarienummer(ctx: Context, out: Out, hs: int, he: int) -> None:
 # board name at every letter of the text (~0.7 ms a document). A match starts at its cue
 # or at a board name directly before it, and a board name is made of these characters
 # only, so no match starts before the run of them that ends at the first cue.
-_REMISS_FROM_CUE = gated(re.compile(r"[Rr]emiss(?:en|underlag|underlaget)?\s+fr[aå]n"
-                                    r"|\shar\s+(?:remitterat|skickat|gett|givit|berett|begärt|bjudit)"))
+# (two patterns, each opening with its first character so that re jumps between its
+# candidates; a match of the second starts at the white space before "har")
+_REMISS_FROM_CUE = gated(re.compile(r"[Rr]emiss(?:en|underlag|underlaget)?\s+fr[aå]n"))
+_HAR_CUE = gated(re.compile(r"h(?<=\sh)ar\s+(?:remitterat|skickat|gett|givit|berett|begärt|bjudit)"))
 _BOARD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZÅÄÖabcdefghijklmnopqrstuvwxyzåäöéü-")
 
 
 def _remiss_from(ctx: Context, out: Out) -> None:
     text = ctx.text
-    cue = _REMISS_FROM_CUE.search(text)
-    if not cue:
+    cues = [m.start() for m in (_REMISS_FROM_CUE.search(text),) if m]
+    cues += [m.start() - 1 for m in (_HAR_CUE.search(text),) if m]
+    if not cues:
         return
-    lo = cue.start()
+    lo = min(cues)
     while lo > 0 and (text[lo - 1] in _BOARD_CHARS or text[lo - 1].isspace()):
         lo -= 1
     m = REMISS_FROM_RX.search(text, lo)
@@ -244,6 +247,28 @@ def _doc_type(ctx: Context, out: Out, head_text: str, hs: int) -> None:
 ORG_RX = re.compile(
     rf"(?P<org>[A-ZÅÄÖ](?<!\w.)(?:{W}*(?:-[A-ZÅÄÖ]{W}+)*(?:\s+[a-zåäö]{W}*s(?=\s+stadsdels))?s?\s+stadsdelsförvaltning|"
     rf"{W}*(?:kontor|förvaltning)))(?P<suffix>en|et|ets|ens|s)?\b")
+
+
+# ORG_RX matches only letters of W, "-" and white space, and holds "kontor" or "förvaltning":
+# it is scanned over the runs of such characters around those words only (it tries a
+# name at every capital of the text, backtracking over each word)
+_ORG_RUN = re.compile(rf"(?:{W}|[-\s])*")
+
+
+def _org_matches(text: str) -> list[re.Match]:
+    """= list(ORG_RX.finditer(text))."""
+    runs = set()
+    rev = None
+    for word in ("kontor", "förvaltning"):
+        i = text.find(word)
+        while i != -1:
+            if rev is None:
+                rev = text[::-1]
+            end = _ORG_RUN.match(text, i).end()
+            runs.add((len(text) - _ORG_RUN.match(rev, len(text) - i).end(), end))
+            i = text.find(word, end)
+    # one character past the run: what a match's closing \b sees after it
+    return [m for a, b in sorted(runs) for m in ORG_RX.finditer(text, a, b + 1)]
 
 
 CAPS_ORG_RX = gated(re.compile(
@@ -298,7 +323,7 @@ def _issuing_body(ctx: Context, out: Out) -> None:
     district = re.sub(r"s?\s+stadsdelsnämnd(en)?$", "", board) if board else None
     scores: Counter = Counter()
     spans: dict[str, list] = {}
-    for m in ORG_RX.finditer(text):
+    for m in _org_matches(text):
         org = _norm(m.group("org"))
         suffix = m.group("suffix") or ""
         if org in ("Förvaltning", "Stadsdelsförvaltning") or org.endswith("skontor") and suffix == "":
