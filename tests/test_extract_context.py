@@ -44,3 +44,16 @@ def test_evidence_box_is_the_union_of_the_page_boxes():
     ctx = _ctx(raw, [Page(1, 0, 7, boxes=[(0, 3, 10, 20, 30, 30), (4, 7, 40, 20, 60, 32)])])
     assert ctx.evidence(0, 7).box == [10, 20, 60, 32] == span_box(ctx.doc.pages[0].boxes, 0, 7)
     assert ctx.evidence(4, 7).box == [40, 20, 60, 32]
+
+
+def test_line_spans_are_the_stripped_non_blank_lines():
+    from pipeline.extract import line_spans
+    text = "  Rubrik \n\n\t- punkt\r\n \u2028 \nsista"
+    want = []
+    pos = 0
+    for raw in text.split("\n"):
+        if raw.strip():
+            lead = len(raw) - len(raw.lstrip())
+            want.append((pos + lead, pos + lead + len(raw.strip())))
+        pos += len(raw) + 1
+    assert list(line_spans(text)) == want == [(2, 8), (11, 18), (25, 30)]

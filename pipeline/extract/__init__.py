@@ -9,8 +9,10 @@ Modules run in the order of EXTRACTORS; later ones may read what earlier ones se
 from __future__ import annotations
 
 import importlib
+import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Iterable, Optional
 
 from ..ingest import Document
@@ -126,6 +128,18 @@ class Out:
         ev = [self.ctx.evidence(s, e) for s, e in spans if e > s]
         if ev:
             self.provenance.setdefault(path, []).extend(ev)
+
+
+# a non-blank line without its leading and trailing white space (\s is str.isspace(), as
+# strip() uses): from a first non-space character to the last one before a line break
+_LINE_RX = re.compile(r"\S(?:[^\n]*\S)?")
+
+
+@lru_cache(maxsize=4)
+def line_spans(text: str) -> tuple[tuple[int, int], ...]:
+    """(start, end) of every non-blank line of `text`, stripped: the lines several
+    extractors walk (kept for the last few texts, each asked by more than one)."""
+    return tuple(m.span() for m in _LINE_RX.finditer(text))
 
 
 def run_extractors(ctx: Context, names: Optional[list[str]] = None) -> Out:

@@ -41,7 +41,7 @@ from rapidfuzz import fuzz
 
 from ..rxgate import gated, may_match_spans
 from ..segment import fold, heading_kind, is_flattened
-from . import Context, Out, Span
+from . import Context, Out, Span, line_spans
 
 # one-to-one folding (keeps offsets): lower case, å/ä/ö and OCR look-alikes -> a/o
 _FOLD1 = str.maketrans({"å": "a", "ä": "a", "ö": "o", "é": "e", "Å": "a", "Ä": "a", "Ö": "o"})
@@ -136,13 +136,12 @@ class Item:
 
 
 def _lines(text: str) -> list[Line]:
-    out, pos = [], 0
-    for raw in text.split("\n"):
-        s = raw.strip()
-        if s:
-            lead = len(raw) - len(raw.lstrip())
-            out.append(Line(pos + lead, pos + lead + len(s), s, len(raw[:lead].expandtabs(4))))
-        pos += len(raw) + 1
+    out = []
+    for s, e in line_spans(text):
+        indent = 0
+        if s and text[s - 1] != "\n":   # indented: the width of its leading white space
+            indent = len(text[text.rfind("\n", 0, s) + 1:s].expandtabs(4))
+        out.append(Line(s, e, text[s:e], indent))
     return out
 
 

@@ -40,7 +40,7 @@ from rapidfuzz import fuzz
 
 from ..rxgate import gated
 from ..segment import fold
-from . import Context, Out, Span
+from . import Context, Out, Span, line_spans
 from .dates import SIGNED_LINE_RX, signing_regions
 
 NAMES_DIR = Path(__file__).resolve().parents[2] / "models" / "names"
@@ -259,6 +259,8 @@ def _people(ctx: Context, names: list[Tok], titles: list[list[Tok]]) -> list[Per
 
 
 def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    if start == 0 and end == len(text):
+        return list(line_spans(text))
     out, pos = [], start
     for line in text[start:end].split("\n"):
         if line.strip():
