@@ -56,4 +56,4 @@ def test_line_spans_are_the_stripped_non_blank_lines():
             lead = len(raw) - len(raw.lstrip())
             want.append((pos + lead, pos + lead + len(raw.strip())))
         pos += len(raw) + 1
-    assert list(line_spans(text)) == want == [(2, 8), (11, 18), (25, 30)]
+    assert list(line_spans(text)) == want == [(2, 8), (12, 19), (25, 30)]
