@@ -310,11 +310,20 @@ def _block_people(ctx: Context, start: int, end: int) -> list[Person]:
                     found.extend(people)
                     used.add(li + 1)
                     continue
-        if li in used or not any(_is_title_head(t.bare) for t in toks):
+        if li in used:
             continue
-        # names and titles run together on one line
-        i = 0
+        heads = [j for j, t in enumerate(toks) if _is_title_head(t.bare)]
+        if not heads:
+            continue
+        # names and titles run together on one line; a title ends in a head word at most
+        # three words on (see _title_at), so only the words that close to one are tried
+        i, h = heads[0] - 3, 0
         while i < len(toks):
+            while h < len(heads) and heads[h] < i:
+                h += 1
+            if h == len(heads):
+                break
+            i = max(i, heads[h] - 3, 0)
             ts = _titles(toks, i)
             if not ts:
                 i += 1
