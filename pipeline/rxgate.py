@@ -243,10 +243,27 @@ class Gated:
             lines.append((s.rfind("\n", 0, a) + 1, len(s) if end == -1 else end + 1))
         return chain.from_iterable(self.rx.finditer(s, a, b) for a, b in lines)
 
+    def _may_match_range(self, s: str, a: tuple) -> bool:
+        """The gate of the part of `s` a scan with (pos, endpos) = `a` reads: the
+        characters of every match it finds lie there."""
+        pos = max(a[0], 0) if a else 0
+        endpos = a[1] if len(a) > 1 else len(s)
+        if pos == 0 and endpos >= len(s):
+            return self.may_match(s)
+        part = s[pos:endpos]
+        if self.fold:
+            part = _fold_case(part)   # not cached: a part of a text is asked about once
+        for n in self.needles:
+            if n in part:
+                return True
+        return False
+
     def search(self, s, *a):
-        if not a and self.in_line and "\n" in s:
+        if a:
+            return self.rx.search(s, *a) if self._may_match_range(s, a) else None
+        if self.in_line and "\n" in s:
             return next(self._finditer_lines(s), None)
-        return self.rx.search(s, *a) if self.may_match(s) else None
+        return self.rx.search(s) if self.may_match(s) else None
 
     def match(self, s, *a):
         return self.rx.match(s, *a) if self.may_match(s) else None
@@ -255,12 +272,14 @@ class Gated:
         return self.rx.fullmatch(s, *a) if self.may_match(s) else None
 
     def finditer(self, s, *a):
-        if not a and self.in_line and "\n" in s:
+        if a:
+            return self.rx.finditer(s, *a) if self._may_match_range(s, a) else iter(())
+        if self.in_line and "\n" in s:
             return self._finditer_lines(s)
-        return self.rx.finditer(s, *a) if self.may_match(s) else iter(())
+        return self.rx.finditer(s) if self.may_match(s) else iter(())
 
     def findall(self, s, *a):
-        return self.rx.findall(s, *a) if self.may_match(s) else []
+        return self.rx.findall(s, *a) if self._may_match_range(s, a) else []
 
     def sub(self, repl, s, count=0):
         return self.rx.sub(repl, s, count) if self.may_match(s) else s

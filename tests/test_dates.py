@@ -304,17 +304,18 @@ def test_sentence_boundaries_are_looked_for_at_every_run_that_can_be_one():
 
 
 def test_cue_scan_of_a_sentence_is_the_patterns_own():
-    """_finditer_in gates a pattern on the sentence it scans: the matches are those of the
-    pattern itself over that range (the cue patterns, over every sentence of the seeds and
-    random ranges)."""
+    """A gated pattern scanned over a sentence (finditer(text, start, end)) is gated on that
+    sentence: the matches are those of the pattern itself over that range (the cue
+    patterns, over every sentence of the seeds and random ranges)."""
     import random
 
     from pipeline.extract import dates as D
+    from pipeline.rxgate import Gated
     rnd = random.Random(11)
     for path in CLEAN_SEEDS:
         t = path.read_text(encoding="utf-8")
         ranges = D.sentences(t) + [tuple(sorted((rnd.randrange(len(t)), rnd.randrange(len(t))))) for _ in range(100)]
         for rx in (D.MEETING_RX, D.EVENT_RX):
             for a, b in ranges:
-                assert [m.span() for m in D._finditer_in(rx, t, a, b)] == [m.span() for m in rx.rx.finditer(t, a, b)]
-    assert isinstance(D.EVENT_RX, D.Gated)
+                assert [m.span() for m in rx.finditer(t, a, b)] == [m.span() for m in rx.rx.finditer(t, a, b)]
+    assert isinstance(D.EVENT_RX, Gated)

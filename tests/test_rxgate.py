@@ -170,3 +170,22 @@ def test_searches_is_each_patterns_search():
         got = rxgate.searches(patterns, s)
         want = [p.search(s) for p in patterns]
         assert [m and m.span() for m in got] == [m and m.span() for m in want], s[:40]
+
+
+@pytest.mark.parametrize("name, g", GATED, ids=[n for n, _ in GATED])
+def test_gated_scan_of_a_range_is_the_patterns_own(name, g):
+    """search/finditer/findall with pos and endpos gate on the part of the string they
+    read: the same results as the pattern over that range (corpus texts, random ranges,
+    a negative pos and an endpos past the end)."""
+    import random
+    rnd = random.Random(13)
+    texts = [p.read_text(encoding="utf-8", errors="replace") for p in sorted(ROOT.glob("corpus/*.txt"))[:3]]
+    for t in texts:
+        ranges = [tuple(sorted((rnd.randrange(len(t)), rnd.randrange(len(t))))) for _ in range(60)]
+        ranges += [(-5, 40), (0, len(t) + 10), (len(t) // 2, len(t))]
+        for a, b in ranges:
+            assert [m.span() for m in g.finditer(t, a, b)] == [m.span() for m in g.rx.finditer(t, a, b)]
+            assert [m.span() for m in g.finditer(t, a)] == [m.span() for m in g.rx.finditer(t, a)]
+            found, want = g.search(t, a, b), g.rx.search(t, a, b)
+            assert (found and found.span()) == (want and want.span())
+            assert g.findall(t, a, b) == g.rx.findall(t, a, b)

@@ -61,7 +61,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Optional
 
-from ..rxgate import Gated, gated
+from ..rxgate import gated
 
 MONTHS = {"januari": 1, "februari": 2, "mars": 3, "april": 4, "maj": 5, "juni": 6, "juli": 7,
           "augusti": 8, "september": 9, "oktober": 10, "november": 11, "december": 12}
@@ -443,23 +443,13 @@ def _range_kind(text: str, m: Mention, prev: Optional[Mention]) -> str:
     return "mentioned"
 
 
-def _finditer_in(rx, text: str, start: int, end: int):
-    """rx.finditer(text, start, end), a gated pattern gated on text[start:end] (its own
-    finditer would test the whole text): every match in the range holds a needle there."""
-    if isinstance(rx, Gated):
-        if not rx.may_match(text[start:end]):
-            return ()
-        rx = rx.rx
-    return rx.finditer(text, start, end)
-
-
 def _sentence_kind(text: str, m: Mention) -> str:
     s0, s1 = m.sentence
     best, best_dist = "mentioned", None
     # a meeting is an occasion: a bare year ("diskuterats i samverkansgruppen sedan 2022") is none
     kinds = (("meeting", MEETING_RX), ("event", EVENT_RX)) if m.precision != "year" else (("event", EVENT_RX),)
     for kind, rx in kinds:
-        for c in _finditer_in(rx, text, s0, s1):
+        for c in rx.finditer(text, s0, s1):   # a gated pattern is gated on the sentence
             dist = m.start - c.end() if c.end() <= m.start else c.start() - m.end
             if dist < 0:
                 continue
