@@ -1,8 +1,9 @@
 """2 workers vs 1, in alternating rounds: the spread of the speed-up, and the parent's CPU.
 
-    python scripts/bench_workers.py [--docs 200] [--rounds 6] [--code DIR]
+    python scripts/bench_workers.py [--docs N] [--rounds 6] [--code DIR] [--clean]
 
-Runs `scripts/bench.py`'s `run_batch` on the same text PDFs of the bench corpus with
+Runs `scripts/bench.py`'s `run_batch` on the text PDFs of the bench corpus (all of them,
+as `make bench` does, or the first --docs) with
 workers=1 and workers=2, alternating which goes first, each into a fresh output
 directory (as `make bench` does). Per round it prints the speed-up over the processing
 window (first task handed out to last result, as in BENCHMARKS.md) and the parent
@@ -67,7 +68,7 @@ def wait_for_free_cores(limit: float = 600.0) -> bool:
 
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--docs", type=int, default=200)
+    ap.add_argument("--docs", type=int, default=None, help="the first N text PDFs (default: all)")
     ap.add_argument("--rounds", type=int, default=6)
     ap.add_argument("--corpus", type=Path, default=ROOT / "build" / "bench-corpus")
     ap.add_argument("--code", type=Path, default=ROOT, help="checkout whose pipeline/ to run")
