@@ -353,6 +353,35 @@ def _line_bound(seq, flags: int) -> bool:
     return True
 
 
+class FoldedScan:
+    """A case-insensitive pattern scanned as its case-sensitive twin over the string's case
+    fold (_fold_case): re tries a case-insensitive pattern at every position, a
+    case-sensitive one jumps between its possible first characters. The same matches, where
+    the fold keeps every character in place and the pattern's literal characters are
+    SAFE_IGNORECASE ones (its \\s and \\w too: tests/test_rxgate.py checks every code point);
+    else the pattern itself scans. The matches are of the folded string: use their
+    positions and group names, not their text."""
+
+    __slots__ = ("rx", "twin")
+
+    def __init__(self, rx: re.Pattern):
+        assert rx.flags & re.IGNORECASE and not rx.flags & (re.LOCALE | re.ASCII)
+        self.rx = rx
+        self.twin = re.compile(rx.pattern, rx.flags & ~re.IGNORECASE)
+
+    def _target(self, s: str):
+        folded = _fold_case(s)
+        return (self.twin, folded) if len(folded) == len(s) else (self.rx, s)
+
+    def finditer(self, s: str):
+        rx, t = self._target(s)
+        return rx.finditer(t)
+
+    def search(self, s: str):
+        rx, t = self._target(s)
+        return rx.search(t)
+
+
 def searches(patterns, s: str) -> list[Optional[re.Match]]:
     """[p.search(s) for p in patterns], `s` case-folded once for all their gates and each
     gate tested inline: for a string asked about many patterns (a decision's verbs)."""

@@ -189,3 +189,67 @@ def test_gated_scan_of_a_range_is_the_patterns_own(name, g):
             found, want = g.search(t, a, b), g.rx.search(t, a, b)
             assert (found and found.span()) == (want and want.span())
             assert g.findall(t, a, b) == g.rx.findall(t, a, b)
+
+
+def _folded_scans():
+    found = []
+    for name in MODULES:
+        for attr, v in vars(importlib.import_module(name)).items():
+            if isinstance(v, rxgate.FoldedScan):
+                found.append((f"{name.rsplit('.', 1)[1]}.{attr}", v))
+    return found
+
+
+def test_folded_scan_is_exact_for_every_code_point():
+    """A FoldedScan matches case-sensitively over the case fold what its pattern matches
+    case-insensitively: every literal character of the pattern is a SAFE_IGNORECASE one
+    that re.IGNORECASE lets match exactly the characters folding to it, and its classes
+    (\\s, \\w, \\d) hold a character exactly when they hold its fold."""
+    scans = _folded_scans()
+    assert scans
+    every = [chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c <= 0xDFFF]
+    joined = "".join(every)
+    folds = [rxgate._fold_case(c) for c in every]
+    one = [(c, f) for c, f in zip(every, folds) if len(f) == 1]
+    for cat in (r"\s", r"\w", r"\d"):
+        rx = re.compile(cat)
+        assert all(bool(rx.match(c)) == bool(rx.match(f)) for c, f in one), cat
+    for name, scan in scans:
+        literals = set()
+
+        def walk(seq):
+            for op, av in seq:
+                if op is rxgate.C.LITERAL:
+                    literals.add(chr(av))
+                elif op is rxgate.C.IN:
+                    for o, a in av:
+                        assert o in (rxgate.C.LITERAL, rxgate.C.CATEGORY), (name, o)
+                        if o is rxgate.C.LITERAL:
+                            literals.add(chr(a))
+                elif op in (rxgate.C.SUBPATTERN,):
+                    walk(av[3])
+                elif op is rxgate.C.BRANCH:
+                    for alt in av[1]:
+                        walk(alt)
+                elif op in (rxgate.C.MAX_REPEAT, rxgate.C.MIN_REPEAT):
+                    walk(av[2])
+                else:
+                    assert op in (rxgate.C.AT, rxgate.C.ANY), (name, op)
+        walk(rxgate._parser.parse(scan.rx.pattern, scan.rx.flags))
+        for lit in literals:
+            assert lit in rxgate.SAFE_IGNORECASE or lit in "\n\t", (name, lit)
+            want = {c for c, f in one if f == rxgate._fold_case(lit)}
+            got = {m.group() for m in re.finditer(re.escape(lit), joined, re.I)}
+            assert got == want, (name, lit, sorted(got ^ want))
+
+
+def test_folded_scan_finds_what_the_pattern_finds():
+    from pipeline.extract import dates
+    scan = dates._CUE_SCAN
+    texts = ["Remisstiden går ut den", "gäller FR.O.M. den", "T O M", "fr. o. m.", "İ till och med", "ſenast den",
+             "SISTA DAG", "upphör att gälla", ""]
+    texts += [p.read_text(encoding="utf-8", errors="replace")[:400] for p in sorted(ROOT.glob("corpus/*.txt"))]
+    for t in texts:
+        want = [(m.span(), m.lastgroup) for m in scan.rx.finditer(t)]
+        assert [(m.span(), m.lastgroup) for m in scan.finditer(t)] == want, t
+        assert bool(scan.search(t)) == bool(want)

@@ -61,7 +61,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Optional
 
-from ..rxgate import gated
+from ..rxgate import FoldedScan, gated
 
 MONTHS = {"januari": 1, "februari": 2, "mars": 3, "april": 4, "maj": 5, "juni": 6, "juli": 7,
           "augusti": 8, "september": 9, "oktober": 10, "november": 11, "december": 12}
@@ -168,6 +168,8 @@ FROM_CUES = (r"från och med|fr\.\s?o\.\s?m\.?|fr o m|(?:gäller|gälla|giltighe
              r"träder i kraft|börjar gälla")
 TO_CUES = r"till och med|t\.\s?o\.\s?m\.?|t o m|(?:gäller|giltig|gälla) till|löper ut|löpte ut|upphör\w*|går ut"
 _CUE_RX = re.compile(rf"(?P<deadline>{DEADLINE_CUES})|(?P<valid_from>{FROM_CUES})|(?P<valid_to>{TO_CUES})", re.I)
+# (tried on the few dozen characters before each date: case-sensitively over their fold)
+_CUE_SCAN = FoldedScan(_CUE_RX)
 MEETING_RX = gated(re.compile(r"sammanträd\w*|sammanträtt|samverkansgrupp\w*|diskuterat?s\b|\bmöte\w*|styrgrupp\w*|förvaltningsgrupp\w*|pensionärsråd\w*|"
                               r"funktionshinderråd\w*|informeras|information\w* lämnas|behandla\w*|presenterat?s?\b|"
                               r"föredra\w*", re.I))
@@ -410,11 +412,11 @@ def classify(text: str, mentions: list[Mention], head: tuple[int, int], attest: 
         lo = max(s0, prev.end) if prev else s0
         prefix = text[lo:m.start]
         if prev is not None and prev.kind == "valid_from" and _RANGE_JOIN_RX.fullmatch(prefix) \
-                and not _CUE_RX.search(prefix):
+                and not _CUE_SCAN.search(prefix):
             m.kind = "valid_to"
             continue
         cue = None
-        for c in _CUE_RX.finditer(prefix[-60:]):
+        for c in _CUE_SCAN.finditer(prefix[-60:]):
             cue = c.lastgroup
         if cue == "valid_to" and REMISS_TIME_RX.search(prefix):
             cue = "deadline"   # "Remisstiden går ut den …" ends the answer time, not a validity
