@@ -15,7 +15,7 @@ from . import __version__, ingest, layout, segment
 from .extract import Context, run_extractors
 from .formats import format_by_name
 from .options import Options  # noqa: F401 (re-exported: process.Options is the public name)
-from .record import ErrorInfo, Record, Section, Source
+from .record import ErrorInfo, Record, Source
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ def build_record(ctx: Context, options: Options = Options()) -> Record:
         body = s.body(ctx.mt)
         if not body and (s.heading is None or s.kind == "end"):
             continue  # an empty head, or an end marker ("Slut") that heads nothing
-        sections.append(Section(heading=s.heading, text=body))
+        sections.append({"heading": s.heading, "text": body})   # validated with the record
         out.cite(f"sections[{len(sections) - 1}]", [(s.heading_start if s.heading_start >= 0 else s.start, s.end)])
     rec = Record(
         doc_id=doc.sha256,
@@ -64,7 +64,7 @@ def build_record(ctx: Context, options: Options = Options()) -> Record:
                       pages=len(doc.pages), ocr_pages=doc.ocr_pages),
         sections=sections,
         warnings=list(doc.warnings) + out.warnings,
-        provenance=out.provenance,
+        provenance=out.cited,   # validated here, with the record
         repairs=list(doc.repairs),
         pipeline_version=__version__,
         **values,

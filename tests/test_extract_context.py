@@ -57,3 +57,27 @@ def test_line_spans_are_the_stripped_non_blank_lines():
             want.append((pos + lead, pos + lead + len(raw.strip())))
         pos += len(raw) + 1
     assert list(line_spans(text)) == want == [(2, 8), (12, 19), (25, 30)]
+
+
+def test_cited_evidence_is_validated_with_the_record():
+    """Out keeps the fields of each cited span; Out.provenance and the record validate
+    them: a malformed one is refused, a record read back from JSON is validated again."""
+    import pytest
+    from pydantic import ValidationError
+
+    from pipeline.extract import Out
+    from pipeline.record import Evidence, Record, Source
+    ctx = _ctx("Till Kommunstyrelsen")
+    out = Out(ctx)
+    out.set("recipient_body", "Kommunstyrelsen", [(5, 20)])
+    [ev] = out.provenance["recipient_body"]
+    assert isinstance(ev, Evidence) and (ev.page, ev.start, ev.end, ev.text) == (1, 5, 20, "Kommunstyrelsen")
+    src = Source(path="x.txt", sha256="0" * 64, format="txt")
+    rec = Record(doc_id="0" * 64, source=src, provenance=out.cited, **out.values)
+    assert rec.provenance["recipient_body"] == [ev]
+    assert Record.model_validate_json(rec.to_json()) == rec
+    bad = {"recipient_body": [dict(out.cited["recipient_body"][0], page="första")]}
+    with pytest.raises(ValidationError):
+        Record(doc_id="0" * 64, source=src, provenance=bad)
+    with pytest.raises(ValidationError):
+        Record.model_validate_json(rec.to_json().replace('"page":1', '"page":"första"'))
