@@ -319,3 +319,30 @@ def test_cue_scan_of_a_sentence_is_the_patterns_own():
             for a, b in ranges:
                 assert [m.span() for m in rx.finditer(t, a, b)] == [m.span() for m in rx.rx.finditer(t, a, b)]
     assert isinstance(D.EVENT_RX, Gated)
+
+def test_sentence_cue_kind_is_the_range_scans():
+    """_sentence_kind scans a mention's sentence on its own (case-sensitively over its fold):
+    the kind is the one the patterns themselves give scanning that range of the text."""
+    from pipeline.extract import dates as D
+
+    def reference(text, m):
+        s0, s1 = m.sentence
+        best, best_dist = "mentioned", None
+        kinds = (("meeting", D.MEETING_RX.rx), ("event", D.EVENT_RX.rx)) if m.precision != "year" else \
+            (("event", D.EVENT_RX.rx),)
+        for kind, rx in kinds:
+            for c in rx.finditer(text, s0, s1):
+                dist = m.start - c.end() if c.end() <= m.start else c.start() - m.end
+                if dist >= 0 and (best_dist is None or dist < best_dist):
+                    best, best_dist = kind, dist
+        return best
+
+    n = 0
+    for path in CLEAN_SEEDS + VARIANTS:
+        t = path.read_text(encoding="utf-8", errors="replace")
+        sents = D.sentences(t)
+        for m in D.find_mentions(t, 2020):
+            m.sentence = D.sentence_of(sents, m.start)
+            assert D._sentence_kind(t, m) == reference(t, m), (path.name, m)
+            n += reference(t, m) != "mentioned"
+    assert n > 10

@@ -445,14 +445,25 @@ def _range_kind(text: str, m: Mention, prev: Optional[Mention]) -> str:
     return "mentioned"
 
 
+# the cue words of a mention's sentence: gated on the sentence, then scanned case-sensitively
+# over its fold (a sentence starts and ends at white space or an end of the text, so the
+# \b of the patterns sees the same there in the sentence as in the text)
+_MEETING_SCAN = FoldedScan(MEETING_RX.rx)
+_EVENT_SCAN = FoldedScan(EVENT_RX.rx)
+_KINDS = (("meeting", MEETING_RX, _MEETING_SCAN), ("event", EVENT_RX, _EVENT_SCAN))
+
+
 def _sentence_kind(text: str, m: Mention) -> str:
     s0, s1 = m.sentence
     best, best_dist = "mentioned", None
+    sent = text[s0:s1]
     # a meeting is an occasion: a bare year ("diskuterats i samverkansgruppen sedan 2022") is none
-    kinds = (("meeting", MEETING_RX), ("event", EVENT_RX)) if m.precision != "year" else (("event", EVENT_RX),)
-    for kind, rx in kinds:
-        for c in rx.finditer(text, s0, s1):   # a gated pattern is gated on the sentence
-            dist = m.start - c.end() if c.end() <= m.start else c.start() - m.end
+    for kind, gate, scan in _KINDS if m.precision != "year" else _KINDS[1:]:
+        if not gate.may_match(sent):
+            continue
+        for c in scan.finditer(sent):
+            start, end = s0 + c.start(), s0 + c.end()
+            dist = m.start - end if end <= m.start else start - m.end
             if dist < 0:
                 continue
             if best_dist is None or dist < best_dist:
