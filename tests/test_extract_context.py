@@ -81,3 +81,15 @@ def test_cited_evidence_is_validated_with_the_record():
         Record(doc_id="0" * 64, source=src, provenance=bad)
     with pytest.raises(ValidationError):
         Record.model_validate_json(rec.to_json().replace('"page":1', '"page":"första"'))
+
+
+def test_evidence_many_is_evidence_data_of_each_span():
+    raw = "one two\fthree four\ffive"
+    pages = pages_from_text(raw)
+    pages[0].boxes = [(0, 3, 10, 20, 30, 30), (4, 7, 40, 20, 60, 32)]
+    pages[1].boxes = [(8, 13, 5, 5, 25, 15)]
+    ctx = _ctx(raw, pages)
+    ctx.mt.flags[9] = REPAIRED
+    spans = [(0, 3), (2, 6), (4, 7), (8, 13), (8, 18), (9, 10), (19, 23), (0, 23)]
+    assert ctx.evidence_many(spans) == [ctx.evidence_data(s, e) for s, e in spans]
+    assert [d["page"] for d in ctx.evidence_many(spans)] == [1, 1, 1, 2, 2, 2, 3, 1]
