@@ -199,3 +199,22 @@ def test_restated_pattern_finds_what_its_plain_form_finds():
     for _ in range(20000):
         t = "".join(rng.choice(pieces) + rng.choice([" ", ""]) for _ in range(rng.randint(1, 10)))
         assert [m.span(1) for m in _RESTATED.finditer(t)] == [m.span(1) for m in plain.finditer(t)], t
+
+
+def test_similar_is_sequence_matchers_ratio():
+    """_similar takes shortcuts (equal strings, the length bound, the bag of characters)
+    before SequenceMatcher.ratio(); the answer is the ratio's."""
+    import random
+    from difflib import SequenceMatcher
+
+    from pipeline.extract.decisions import _similar
+    rnd = random.Random(6)
+    words = ["godkänner", "förslaget", "nämnden", "", "att", "svar", "på", "remissen."]
+    pairs = [("", ""), ("a", "a"), ("a", ""), ("godkänner förslaget.", "godkänner förslaget")]
+    for _ in range(3000):
+        a = " ".join(rnd.choice(words) for _ in range(rnd.randint(0, 6)))
+        b = a if rnd.random() < 0.3 else " ".join(rnd.choice(words) for _ in range(rnd.randint(0, 6)))
+        pairs.append((a, b))
+    for a, b in pairs:
+        for t in (0.8, 0.9, 1.0):
+            assert _similar(a, b, t) == (SequenceMatcher(None, a, b).ratio() >= t), (a, b, t)

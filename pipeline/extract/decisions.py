@@ -232,6 +232,8 @@ def parse_section(text: str, start: int, end: int) -> list[dict]:
 def _similar(a: str, b: str, threshold: float) -> bool:
     """SequenceMatcher(None, a, b).ratio() >= threshold, its cheap upper bounds tried first
     (the length bound without building a matcher, then the bag of characters)."""
+    if a == b:
+        return threshold <= 1.0   # ratio() of equal strings is 1.0 (the same decision repeated)
     la, lb = len(a), len(b)
     if la + lb and 2.0 * min(la, lb) / (la + lb) < threshold:   # = real_quick_ratio()
         return False
