@@ -202,7 +202,7 @@ def process_one(task: Task, limit_mb: Optional[int] = None) -> Result:
         gc.collect()
         rec = _error_record(task, "process", f"{Path(task.path).name}: {failure}")
     rec = _friendly(rec, task, limit_mb)
-    return Result(path=task.path, sha256=task.sha256, key=task.key, record_json=rec.to_json().encode(),
+    return Result(path=task.path, sha256=task.sha256, key=task.key, record_json=rec.to_json_bytes(),
                   failed=bool(rec.errors), seconds=time.perf_counter() - t0, pages=rec.source.pages,
                   ocr_pages=len(rec.source.ocr_pages), peak_rss_mb=_peak_rss_mb(),
                   worker=f"{os.uname().nodename}:{os.getpid()}", traceback=buf.getvalue(),
@@ -233,7 +233,7 @@ def _error_record(task: Task, stage: str, message: str):
 def failure_result(task: Task, stage: str, message: str, seconds: float = 0.0, worker: str = "") -> Result:
     """An error Result made in the parent (worker killed, timed out, lost)."""
     rec = _error_record(task, stage, message)
-    return Result(path=task.path, sha256=task.sha256, key=task.key, record_json=rec.to_json().encode(), failed=True,
+    return Result(path=task.path, sha256=task.sha256, key=task.key, record_json=rec.to_json_bytes(), failed=True,
                   seconds=seconds, worker=worker, errors=[(e.stage, e.message) for e in rec.errors])
 
 

@@ -165,6 +165,10 @@ class Record(_Model):
     def to_json(self) -> str:
         return self.model_dump_json(by_alias=True)
 
+    def to_json_bytes(self) -> bytes:
+        """`to_json()` as UTF-8, straight from pydantic's serializer (no str in between)."""
+        return self.__pydantic_serializer__.to_json(self, by_alias=True)
+
     def to_dict(self) -> dict:
         return self.model_dump(mode="json", by_alias=True)
 

@@ -309,3 +309,12 @@ def test_a_worker_reuses_the_batch_hash_and_the_record_carries_it(corpus, tmp_pa
         assert json.loads(res.record_json)["doc_id"] == digests[0]
     finally:
         state.close()
+
+
+def test_the_worker_sends_the_record_json_as_to_json_gives_it():
+    """Workers send `Record.to_json_bytes()`; the parent stores it as it comes, and it
+    must be the very JSON `to_json()` writes (non-ASCII letters included)."""
+    for seed in SEEDS[:3]:
+        rec = process_path(seed, Options())
+        assert rec.to_json_bytes() == rec.to_json().encode("utf-8")
+        assert "ä".encode() in rec.to_json_bytes()
