@@ -509,12 +509,13 @@ def find_in_prose(text: str) -> list[Area]:
     sliceable = len(low_text) == len(text) and "\u03a3" not in text
     # which sentences may hold an area word, from one scan of the folded text
     maybe = may_match_spans(KW, low_text, sents) if sliceable else [True] * len(sents)
+    search = getattr(KW, "rx", KW).search if sliceable else KW.search   # the gate was asked already
     for si, (s, e) in enumerate(sents):
         if not maybe[si] and quoted_before != si - 1:
             continue   # neither an area sentence nor one right after quoted categories
         sent = text[s:e]
         low = low_text[s:e] if sliceable else f1(sent)
-        kw = KW.search(low)
+        kw = search(low) if maybe[si] else None
         if not kw and quoted_before != si - 1:
             continue
         quoted = list(QUOTED.finditer(sent))
