@@ -346,3 +346,34 @@ def test_sentence_cue_kind_is_the_range_scans():
             assert D._sentence_kind(t, m) == reference(t, m), (path.name, m)
             n += reference(t, m) != "mentioned"
     assert n > 10
+
+
+def test_abbreviation_shortcut_keeps_the_boundaries():
+    """_is_boundary asks _ABBREV_END only when the word before the mark ends in a digit or
+    one of m a x r k v (any case): the answers are those of always asking it."""
+    import random
+
+    from pipeline.extract import dates as D
+
+    def reference(text, i, j):
+        run = text[i:j]
+        prev = text[i - 1] if i > 0 else ""
+        nxt = text[j] if j < len(text) else ""
+        if run.count("\n") >= 2 or not nxt:
+            return True
+        if "\n" in run:
+            digit = nxt.isdigit() and not D._LIST_ITEM.match(text, j, j + 4)
+            return not ((prev.isalnum() or prev in ",–-") and (nxt.islower() or digit))
+        if prev in ".!?" and (nxt.isupper() or nxt in "”\""):
+            return not D._ABBREV_END.search(text[max(0, i - 9):i - 1])
+        return False
+
+    rnd = random.Random(21)
+    pieces = ["t.o.m", "fr.o.m", "bl.a", "T.EX", "dnr", "ca", "s.k", "Nr", "jfr", "o.s.v", "12", "3", "٣", "\u212a",
+              "ord", "x", ".", "!", " ", "\n", "A", "Ärende", "”"]
+    for _ in range(20000):
+        t = "".join(rnd.choice(pieces) for _ in range(rnd.randint(1, 8)))
+        for i in range(1, len(t)):
+            for j in range(i + 1, min(len(t), i + 3) + 1):
+                if t[i:j].isspace():
+                    assert D._is_boundary(t, i, j) == reference(t, i, j), (t, i, j)

@@ -347,7 +347,13 @@ def _is_boundary(text: str, i: int, j: int) -> bool:
         digit = nxt.isdigit() and not _LIST_ITEM.match(text, j, j + 4)   # not a list item
         return not ((prev.isalnum() or prev in ",–-") and (nxt.islower() or digit))
     if prev in ".!?" and (nxt.isupper() or nxt in "”\""):
-        return not _ABBREV_END.search(text[max(0, i - 9):i - 1])
+        before = text[max(0, i - 9):i - 1]
+        # every _ABBREV_END match ends (maybe before a last line break) in a digit or one
+        # of m a x r k v, in any case: the word before most marks ends otherwise
+        last = before[-2:-1] if before.endswith("\n") else before[-1:]
+        if not (last.isdecimal() or last.lower() in "maxrkv"):
+            return True
+        return not _ABBREV_END.search(before)
     return False
 
 
