@@ -322,6 +322,7 @@ def ink(page: pdfium.PdfPage) -> float:
 
 _GET_OBJECT = _c_function("FPDFPage_GetObject", ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int)
 _OBJECT_TYPE = _c_function("FPDFPageObj_GetType", ctypes.c_int, ctypes.c_void_p)
+_COUNT_OBJECTS = _c_function("FPDFPage_CountObjects", ctypes.c_int, ctypes.c_void_p)
 
 
 def drawn_by_text(page: pdfium.PdfPage) -> bool:
@@ -330,7 +331,7 @@ def drawn_by_text(page: pdfium.PdfPage) -> bool:
     outlined glyphs). Such a page cannot be a scan under a thin text layer, so the ink
     render (0.7 ms a page) is not needed to judge it. Counted with pdfium's C API."""
     raw = page.raw
-    n = pdfium_c.FPDFPage_CountObjects(raw)
+    n = _COUNT_OBJECTS(raw)
     kinds = Counter(map(_OBJECT_TYPE, map(_GET_OBJECT, [raw] * n, range(n))))
     if kinds[pdfium_c.FPDF_PAGEOBJ_IMAGE] or kinds[pdfium_c.FPDF_PAGEOBJ_SHADING] or kinds[pdfium_c.FPDF_PAGEOBJ_FORM]:
         return False
@@ -418,6 +419,46 @@ def render_grey(page: pdfium.PdfPage, scale: float) -> pdfium.PdfBitmap:
     return page.render(scale=scale, force_bitmap_format=pdfium_c.FPDFBitmap_Gray)
 
 
+_LOAD_PAGE = _c_function("FPDF_LoadPage", _P, _P, _I)
+_CLOSE_PAGE = _c_function("FPDF_ClosePage", None, _P)
+_PAGE_WIDTH = _c_function("FPDF_GetPageWidthF", ctypes.c_float, _P)
+_PAGE_HEIGHT = _c_function("FPDF_GetPageHeightF", ctypes.c_float, _P)
+
+
+class _Page:
+    """A page read through its raw handle, what read_page needs of a PdfPage: pypdfium2's
+    PdfPage (a finalizer, a repr, its parent's set of kids, closing) costs ~16 us a page,
+    a tenth of reading a text page. The PdfPage is made only to render the page (ink,
+    OCR), reloaded in its place. (The document is opened without forms: no form env.)"""
+    __slots__ = ("raw", "doc", "index", "page")
+
+    def __init__(self, doc: pdfium.PdfDocument, index: int):
+        self.raw = _LOAD_PAGE(doc.raw, index)
+        if not self.raw:
+            raise pdfium.PdfiumError("Failed to load page.")   # pypdfium2's own message
+        self.doc, self.index, self.page = doc, index, None
+
+    def get_width(self) -> float:
+        return _PAGE_WIDTH(self.raw)
+
+    def get_height(self) -> float:
+        return _PAGE_HEIGHT(self.raw)
+
+    def render(self, **kwargs) -> pdfium.PdfBitmap:
+        if self.page is None:
+            _CLOSE_PAGE(self.raw)
+            self.page = self.doc[self.index]
+            self.raw = self.page.raw
+        return self.page.render(**kwargs)
+
+    def close(self) -> None:
+        if self.page is not None:
+            self.page.close()
+        elif self.raw:
+            _CLOSE_PAGE(self.raw)
+        self.raw = None
+
+
 def read_page(page: pdfium.PdfPage, force_ocr: bool = False) -> PageRead:
     text, boxes = text_layer_boxed(page)
     img = None
@@ -450,7 +491,7 @@ def read_pdf(path: Path, data: bytes, sha256: str, force_ocr: bool = False) -> D
     pages, warnings = [], []
     try:
         for i in range(len(doc)):
-            page = doc[i]
+            page = _Page(doc, i)
             try:
                 r = read_page(page, force_ocr)
             except pdfium.PdfiumError as e:
