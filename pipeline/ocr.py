@@ -145,7 +145,8 @@ def assemble_fragments(frags: list[Box], page_width: float) -> tuple[str, list[t
         # is over half the lower height (min/max written out: this loop is hot)
         if cur is not None:
             ft, fb = f.top, f.bottom
-            if (bottom if bottom < fb else fb) - (top if top > ft else ft) > 0.5 * min(bottom - top, fb - ft):
+            lower = bottom - top if bottom - top < fb - ft else fb - ft
+            if (bottom if bottom < fb else fb) - (top if top > ft else ft) > 0.5 * lower:
                 cur.append(f)
                 continue
         cur, top, bottom = [f], f.top, f.bottom
@@ -165,9 +166,14 @@ def assemble_fragments(frags: list[Box], page_width: float) -> tuple[str, list[t
     for line in lines:
         if len(line) == 1 and len(line[0].parts) == 1:   # the common case, written out
             b = line[0]
-            at = 1 if b.x0 - left > tab_at else 0
-            texts.append("\t" + b.text if at else b.text)
-            placed.append([(at, at + len(b.parts[0].text.strip()), b.parts[0])])
+            p = b.parts[0]
+            n = len(p.text) if p is b else len(p.text.strip())   # a fragment's text is stripped
+            if b.x0 - left > tab_at:
+                texts.append("\t" + b.text)
+                placed.append([(1, 1 + n, p)])
+            else:
+                texts.append(b.text)
+                placed.append([(0, n, p)])
             continue
         if len(line) > 1:
             line.sort(key=lambda b: b.x0)
@@ -193,10 +199,12 @@ def assemble_fragments(frags: list[Box], page_width: float) -> tuple[str, list[t
     for k, text in enumerate(texts):
         if k:
             # a larger font has a larger pitch of its own (titles wrapped over two lines)
-            if pitch and tops[k] - tops[k - 1] > 1.3 * max(pitch, 1.2 * heights[k - 1]):
+            own = 1.2 * heights[k - 1]
+            if pitch and tops[k] - tops[k - 1] > 1.3 * (pitch if pitch >= own else own):
                 pos += len(out[-1]) + 1
                 out.append("")
-            elif _wrapped(lines[k - 1], texts[k - 1], lines[k], text, right, h):
+            elif (right and "\t" not in text and "\t" not in texts[k - 1]   # _wrapped's quick refusals
+                  and _wrapped(lines[k - 1], texts[k - 1], lines[k], text, right, h)):
                 starts.append(pos + len(out[-1]) + 1)
                 out[-1] += " " + text  # the previous line was full: the word did not fit
                 continue
