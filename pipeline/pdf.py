@@ -286,7 +286,7 @@ def _overlapping(rects: list) -> set[int]:
     """Indices of rectangles that overlap another one (pdfium's test: a non-empty
     intersection; touching edges do not count). Rectangles sorted by bottom: only those
     starting below a rectangle's top can meet it."""
-    order = sorted(range(len(rects)), key=lambda i: rects[i][1])
+    order = sorted(range(len(rects)), key=[r[1] for r in rects].__getitem__)
     bottoms = [rects[i][1] for i in order]
     hit = set()
     n = len(order)
@@ -360,6 +360,12 @@ def drawn_by_text(page: pdfium.PdfPage) -> bool:
 def _chars(text: str) -> int:
     """Characters that are not white space (str.split splits on exactly str.isspace)."""
     return sum(map(len, text.split()))
+
+
+def _layer_chars(text: str) -> int:
+    """_chars of a text_layer_boxed text, whose only white space is the spaces, tabs and
+    line breaks of the assembly (text_runs collapses the rest): three counts in C."""
+    return len(text) - text.count(" ") - text.count("\n") - text.count("\t")
 
 
 def garbage_reason(text: str, page_ink: float, chars: Optional[int] = None) -> Optional[str]:
@@ -481,7 +487,7 @@ class _Page:
 def read_page(page: pdfium.PdfPage, force_ocr: bool = False) -> PageRead:
     text, boxes = text_layer_boxed(page)
     img = None
-    chars = _chars(text)
+    chars = _layer_chars(text)
     if not force_ocr and chars and drawn_by_text(page):
         # all the print is text: the layer is thin only if it is garbage in other ways
         page_ink = chars / CHARS_PER_INK
@@ -500,7 +506,7 @@ def read_page(page: pdfium.PdfPage, force_ocr: bool = False) -> PageRead:
     o = ocr_image(img, DPI) if img is not None else ocr_page(page)
     if reason.startswith("text layer too thin"):
         # a thin layer over a picture: keep whichever holds more text
-        if _chars(text) >= _chars(o.text):
+        if chars >= _chars(o.text):
             return PageRead(text, False, None, reason, boxes)
     return PageRead(o.text, True, o.confidence, reason, o.boxes)
 
