@@ -413,8 +413,9 @@ def build_document(path: Path, sha256: str, fmt: str,
     for i, (text, ocr, conf, boxes) in enumerate(pages):
         text = text.replace("\f", "\n")
         raw_parts.append(text)
-        out.append(Page(i + 1, pos, pos + len(text), ocr=ocr, confidence=conf,
-                        boxes=sorted([(pos + s, pos + e, x0, y0, x1, y1) for s, e, x0, y0, x1, y1 in boxes])))
+        if pos:   # the first page's offsets are raw offsets already
+            boxes = [(pos + s, pos + e, x0, y0, x1, y1) for s, e, x0, y0, x1, y1 in boxes]
+        out.append(Page(i + 1, pos, pos + len(text), ocr=ocr, confidence=conf, boxes=sorted(boxes)))
         pos += len(text) + 1
     return Document(path, sha256, fmt, "\f".join(raw_parts), out, warnings=warnings)
 
