@@ -128,9 +128,10 @@ def assess(text: str) -> Assessment:
     """Is this block OCR-damaged? Swedish prose has about one å/ä/ö in 25 letters; English
     OCR keeps none and leaves a fifth or more of the words out of the lexicon."""
     # every page is assessed twice (alone and in the whole document), clean ones too:
-    # the counts of each distinct token are looked up once (_TokenCounts) and added in C
+    # the counts of each distinct token are looked up once (_TokenCounts) and added in C,
+    # a white-space chunk at a time (_ChunkCounts: str.split instead of a regex scan)
     dotted = sum(text.count(c) for c in SWEDISH_DOTS)
-    letters, confusion, words, unknown = _unpack(sum(map(_TOKEN_COUNTS.__getitem__, TOKEN.findall(text))))
+    letters, confusion, words, unknown = _unpack(sum(map(_CHUNK_COUNTS.__getitem__, text.split())))
     return _verdict(letters, dotted, words, unknown, confusion)
 
 
@@ -158,6 +159,23 @@ class _TokenCounts(dict):
 
 
 _TOKEN_COUNTS = _TokenCounts()
+
+
+class _ChunkCounts(dict):
+    """A run of non-blank characters -> the packed sum of its TOKENs' counts. No TOKEN
+    holds white space (no character is both), so a text's TOKENs are those of its
+    str.split chunks, and its counts their sum. Chunks recur across documents (words
+    with their punctuation: 85% of the chunks of the corpus documents, read in one pass
+    from an empty cache, had been seen); cached per process."""
+
+    def __missing__(self, chunk: str) -> int:
+        if len(self) > 400_000:
+            self.clear()
+        v = self[chunk] = sum(map(_TOKEN_COUNTS.__getitem__, TOKEN.findall(chunk)))
+        return v
+
+
+_CHUNK_COUNTS = _ChunkCounts()
 
 
 def _verdict(letters: int, dotted: int, words: int, unknown: int, confusion: int) -> Assessment:
