@@ -280,6 +280,8 @@ def letterhead_spans(text: str) -> list[tuple[int, int]]:
         paras.append((m.start(), m.end()))
     out = []
     for k, (s, e) in enumerate(paras):
+        if text.count("\n", s, e) < 2:   # two lines at most: too few for an address
+            continue
         lines = [l for l in text[s:e].split("\n") if l.strip()]
         addr = _address_lines(lines)
         if len(addr) < 3 or len(addr) < 0.6 * len(lines) or not any(STRONG_ADDRESS_RX.search(l) for l in addr):
