@@ -1441,18 +1441,18 @@ def _page_blocks(doc, mt: MappedText) -> list[tuple[int, int, object]]:
     """[start, end) ranges of the cleaned text per source page."""
     if not doc.pages:
         return [(0, len(mt.text), None)]
-    import numpy as np
     n = len(mt.text)
-    offs = np.frombuffer(mt.offsets, dtype=np.int64)[:n]  # the scan below, vectorised
     blocks = []
     start = 0
-    for k, p in enumerate(doc.pages):
-        past = np.flatnonzero(offs[start:] >= p.end)  # first char at or after the page's end
-        end = start + int(past[0]) if past.size else n
-        if k == len(doc.pages) - 1:
-            end = len(mt.text)
-        blocks.append((start, end, p))
-        start = end
+    if len(doc.pages) > 1:   # the last page runs to the end: one page needs no scan
+        import numpy as np
+        offs = np.frombuffer(mt.offsets, dtype=np.int64)[:n]  # the scan below, vectorised
+        for p in doc.pages[:-1]:
+            past = np.flatnonzero(offs[start:] >= p.end)  # first char at or after the page's end
+            end = start + int(past[0]) if past.size else n
+            blocks.append((start, end, p))
+            start = end
+    blocks.append((start, n, doc.pages[-1]))
     return blocks
 
 
