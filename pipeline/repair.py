@@ -171,7 +171,10 @@ class _ChunkCounts(dict):
     def __missing__(self, chunk: str) -> int:
         if len(self) > 400_000:
             self.clear()
-        v = self[chunk] = sum(map(_TOKEN_COUNTS.__getitem__, TOKEN.findall(chunk)))
+        if chunk.isalnum():   # one TOKEN (every alphanumeric character is a \w)
+            v = self[chunk] = _TOKEN_COUNTS[chunk]
+        else:
+            v = self[chunk] = sum(map(_TOKEN_COUNTS.__getitem__, TOKEN.findall(chunk)))
         return v
 
 
