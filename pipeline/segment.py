@@ -138,7 +138,7 @@ def _line_headings(text: str) -> list[tuple[int, int, str]]:
         s = pos
         pos += len(raw) + 1
         line = raw.strip()
-        if not line:
+        if not line or len(line) > 80:   # no heading, known or not (and not memoised)
             continue
         kind = heading_kind(line)
         # unknown headings only in the body: the head (letterhead, Till block, title) has none
