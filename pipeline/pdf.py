@@ -19,8 +19,8 @@ Routing, page by page (a document may mix born-digital and scanned pages):
 
 pypdfium2 vs pdfplumber (scripts/bench_pdf.py on the born-digital seed PDFs, 2 cores
 shared with other jobs): pypdfium2 plain text ~1100 pages/s; our full text-layer read
-with pypdfium2 (text rectangles with boxes, line assembly, routing checks) ~1.5x its
-time (CPU, 238 bench pages: ~1.4 vs ~0.9 ms a page; ~1.75x with layout clean-up);
+with pypdfium2 (text rectangles with boxes, line assembly, routing checks) ~1.3x its
+time (read_pdf, CPU in one process, 200 bench PDFs/442 pages: 2.95 vs 2.30 ms a document);
 pdfplumber extract_words ~19 pages/s. pypdfium2's text
 rectangles already give the geometry layout needs (line boxes, x positions of columns,
 header/footer bands), so pypdfium2 is used for everything: opening, text, geometry,
