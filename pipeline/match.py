@@ -182,6 +182,15 @@ def _similarity(kt: tuple[str, str], kn: tuple[str, str], min_contained: int) ->
     return best
 
 
+def preload() -> None:
+    """The keys of every canonical name of every version (called by a worker's warm-up):
+    computed once in the fork server, every worker starts with them."""
+    for taxonomy in load_taxonomies().values():
+        for area in taxonomy.areas:
+            for name in (area.label, *area.aliases):
+                match_keys(name)
+
+
 def score(text: str, area: Area) -> float:
     # short aliases ("Unga i risk") are too generic to count when merely contained
     return max([similarity(text, area.label)] + [similarity(text, a, min_contained=3) for a in area.aliases])

@@ -83,3 +83,16 @@ def test_the_worker_does_not_wait_for_the_parent(pool):
         time.sleep(0.1)   # the parent's own work on a result (storing it, ...)
     elapsed = time.monotonic() - t
     assert elapsed < 1.6, elapsed   # one at a time: >= 2.0 s
+
+
+def test_the_warm_up_pdf_goes_through_the_text_layer_path():
+    """The fork server warms the PDF path with a PDF made on the spot; if it could not
+    be read, warm_up would skip it silently and every worker's first PDF would pay."""
+    from pathlib import Path
+
+    from pipeline import ingest, process
+    doc = ingest.read_bytes(Path("warm-up.pdf"), executors._warm_up_pdf())
+    rec = process.build_record(process.parse(doc))
+    assert rec.source.format == "pdf" and rec.source.ocr_pages == [] and not rec.warnings
+    assert rec.title == "Yttrande över remiss om trygghet"
+    assert str(rec.document_date) == "2020-05-04"
