@@ -29,7 +29,9 @@ import gc
 import io
 import multiprocessing
 import os
+import pickle
 import resource
+import selectors
 import signal
 import threading
 import time
@@ -37,7 +39,6 @@ import traceback
 from collections import deque
 from contextlib import redirect_stderr
 from dataclasses import dataclass, field
-from multiprocessing.connection import wait
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator, Optional
 
@@ -287,6 +288,16 @@ def _unpack_task(message, options) -> Task:
     return message if isinstance(message, Task) else Task(*message[:3], options=options, timeout=message[3], stat=message[4])
 
 
+def _put(conn, message) -> None:
+    """Send with the C pickler: Connection.send builds a ForkingPickler (and copies its
+    reducer table) per message, which these plain values do not need."""
+    conn.send_bytes(pickle.dumps(message, pickle.HIGHEST_PROTOCOL))
+
+
+def _get(conn):
+    return pickle.loads(conn.recv_bytes())
+
+
 def _pack_result(r: Result) -> tuple:
     return tuple(getattr(r, f) for f in _RESULT_FIELDS)
 
@@ -301,10 +312,10 @@ def _worker_main(conn, options: "Options", limit_mb: Optional[int]) -> None:
     if options is None:
         from .options import Options
         options = Options()
-    conn.send(("ready", _peak_rss_mb()))
+    _put(conn, ("ready", _peak_rss_mb()))
     while True:
         try:
-            message = conn.recv()
+            message = _get(conn)
         except EOFError:
             return
         if message is None:
@@ -319,7 +330,7 @@ def _worker_main(conn, options: "Options", limit_mb: Optional[int]) -> None:
             gc.collect()
             lim = f" ({limit_mb} MB)" if limit_mb else ""
             result = failure_result(task, "process", f"{Path(task.path).name}: memory limit exceeded{lim}")
-        conn.send(("result", _pack_result(result)))
+        _put(conn, ("result", _pack_result(result)))
 
 
 @dataclass
@@ -372,7 +383,7 @@ class LocalExecutor:
             if kill:
                 slot.proc.kill()
             else:
-                slot.conn.send(None)
+                _put(slot.conn, None)
         except (OSError, BrokenPipeError):
             pass
         slot.proc.join(timeout=5 if not kill else None)
@@ -416,10 +427,30 @@ class LocalExecutor:
                 if s.ready:
                     fill(s)
 
+        # one selector for the whole run, told of each worker's pipe and process sentinel
+        # as it starts and leaves (multiprocessing's wait() builds one per call, and the
+        # parent's CPU is what two workers on two cores lose)
+        selector = selectors.DefaultSelector()
+
+        def start() -> None:
+            slot = self._start()
+            selector.register(slot.conn, selectors.EVENT_READ)
+            selector.register(slot.proc.sentinel, selectors.EVENT_READ)
+            slots.append(slot)
+
+        def forget(slot: _Slot) -> None:
+            """Stop watching a worker's pipe and sentinel, before either is closed."""
+            for obj in (slot.conn, slot.proc.sentinel):
+                try:
+                    selector.unregister(obj)
+                except (KeyError, ValueError):
+                    pass
+            slots.remove(slot)
+
         def replace() -> None:
             """Start a worker for one that is leaving, if there is work it could take."""
             if pending and sum(1 for s in slots if not s.closing) < self.workers:
-                slots.append(self._start())
+                start()
 
         def failed(slot: _Slot, message: str) -> Result:
             """The document the worker was on fails; the ones queued behind it go back."""
@@ -431,20 +462,25 @@ class LocalExecutor:
 
         start_failures = 0
         try:
-            slots.extend(self._start() for _ in range(min(self.workers, len(pending))))
+            for _ in range(min(self.workers, len(pending))):
+                start()
             # until every document has its result; idle workers left over are killed below
             while slots and (pending or any(s.queue for s in slots)):
                 now = time.monotonic()
                 deadlines = [s.started + s.task.timeout + KILL_GRACE for s in slots if s.task and s.task.timeout]
                 wait_for = max(0.0, min(deadlines) - now) if deadlines else None
-                ready = set(wait([s.conn for s in slots] + [s.proc.sentinel for s in slots], timeout=wait_for))
+                ready = {key.fileobj for key, _ in selector.select(wait_for)}
                 for slot in list(slots):
-                    # results first, then death: a worker may send its last result and exit
+                    # results first, then death: a worker may send its last result and exit.
+                    # One message per readiness (the selector reports the pipe again while
+                    # more is waiting); a dead worker's last messages are all read now.
                     dead = slot.proc.sentinel in ready
                     if slot.conn in ready or dead:
-                        while _has_data(slot):
+                        first = slot.conn in ready
+                        while first or (dead and _has_data(slot)):
+                            first = False
                             try:
-                                kind, payload = slot.conn.recv()
+                                kind, payload = _get(slot.conn)
                             except (EOFError, OSError):
                                 dead = True
                                 break
@@ -469,25 +505,26 @@ class LocalExecutor:
                             if start_failures > 3:
                                 raise RuntimeError(f"worker processes fail to start (exit code "
                                                    f"{slot.proc.exitcode}); is --max-memory too low?")
+                        forget(slot)
                         slot.conn.close()
-                        slots.remove(slot)
                         replace()
                         fill_all()
                         continue
                     if slot.task and slot.task.timeout and time.monotonic() > slot.started + slot.task.timeout + KILL_GRACE:
                         yield failed(slot, f"timed out after {slot.task.timeout:g} s (worker killed)")
+                        forget(slot)
                         self._stop(slot, kill=True)
-                        slots.remove(slot)
                         replace()
                         fill_all()
         finally:
+            selector.close()
             for slot in slots:
                 self._stop(slot, kill=True)
 
 
 def _send(slot: _Slot, message) -> None:
     try:
-        slot.conn.send(message)
+        _put(slot.conn, message)
     except (OSError, BrokenPipeError):
         pass   # the worker is gone: its sentinel reports it
 
