@@ -97,9 +97,6 @@ class Summary:
                 self.errors.append(message)
                 self.error_rows.append(ErrorRow(path, stage, message))
 
-    def add_record(self, rec: "Record") -> None:
-        self.add(rec.source.path, brief_of_record(rec))
-
 
 def brief_of_record(rec: "Record") -> Brief:
     return Brief(bool(rec.errors), rec.source.pages, len(rec.source.ocr_pages),

@@ -6,7 +6,6 @@ say which stage failed and why (one line), so a batch can go on.
 from __future__ import annotations
 
 import importlib
-import logging
 import traceback
 from pathlib import Path
 from typing import Optional
@@ -14,16 +13,8 @@ from typing import Optional
 from . import __version__, ingest, layout, segment
 from .extract import Context, run_extractors
 from .formats import format_by_name
-from .options import Options  # noqa: F401 (re-exported: process.Options is the public name)
+from .options import Options  # also the public name process.Options
 from .record import ErrorInfo, Record, Source
-
-log = logging.getLogger(__name__)
-
-
-class StageError(Exception):
-    def __init__(self, stage: str, message: str):
-        super().__init__(message)
-        self.stage = stage
 
 
 def _optional(module: str):
