@@ -53,45 +53,28 @@ class Context:
 
     def evidence_data(self, start: int, end: int) -> dict:
         """The fields of `evidence(start, end)`, not yet validated (the record validates them)."""
+        return self.evidence_many([(start, end)])[0]
+
+    def evidence_many(self, spans: Iterable[Span]) -> list[dict]:
+        """[self.evidence_data(s, e) for s, e in spans], in one loop over the document's
+        lookups (a record cites ~45 spans)."""
         mt = self.mt
-        s, e = mt.source_span(start, end)
-        page = self._page_at(s)
-        ends = self._box_ends.get(page.number)
-        if ends is None or len(ends) != len(page.boxes):
-            ends = self._box_ends[page.number] = [b[1] for b in page.boxes]
+        offsets, text, box_ends = mt.offsets, mt.text, self._box_ends
         if self._flagged is None:
             # most documents have no flag byte at all (nothing repaired): counted in C once
             self._flagged = mt.flags.count(0) != len(mt.flags)
-        return {"page": page.number, "start": s, "end": e, "text": mt.text[start:end],
-                "ocr": page.ocr, "repaired": self._flagged and _repaired(mt, start, end),
-                "box": span_box(page.boxes, s, e, ends)}
-
-    def evidence_many(self, spans: Iterable[Span]) -> list[dict]:
-        """[self.evidence_data(s, e) for s, e in spans] for spans with e > s, in one loop over
-        the document's lookups (a record cites ~45 spans)."""
-        mt, doc = self.mt, self.doc
-        offsets, text, pages = mt.offsets, mt.text, doc.pages
-        if self._flagged is None:
-            self._flagged = mt.flags.count(0) != len(mt.flags)
         flagged = self._flagged
-        if self._page_ends is None:
-            self._page_at(0)
-        page_ends, last = self._page_ends, len(pages) - 1
-        box_ends = self._box_ends
         out = []
         for start, end in spans:
-            s = offsets[start]   # = mt.source_span(start, end), end > start
-            e = offsets[end - 1] + 1
-            if e < s:
-                e = s
-            page = pages[min(bisect_right(page_ends, s), last)] if page_ends else doc.page_at(s)
+            s = offsets[start]   # = mt.source_span(start, end)
+            e = max(offsets[end - 1] + 1, s) if end > start else s
+            page = self._page_at(s)
             boxes = page.boxes
             ends = box_ends.get(page.number)
             if ends is None or len(ends) != len(boxes):
                 ends = box_ends[page.number] = [b[1] for b in boxes]
             out.append({"page": page.number, "start": s, "end": e, "text": text[start:end], "ocr": page.ocr,
-                        "repaired": flagged and _repaired(mt, start, end),
-                        "box": span_box(boxes, s, e, ends) if boxes else None})
+                        "repaired": flagged and _repaired(mt, start, end), "box": span_box(boxes, s, e, ends)})
         return out
 
     def _page_at(self, offset: int):
