@@ -34,6 +34,7 @@ from typing import Optional
 import numpy as np
 import yaml
 from rapidfuzz import fuzz
+from rapidfuzz.process import cdist
 from scipy.optimize import linear_sum_assignment
 
 from .nlp import match_keys
@@ -183,12 +184,10 @@ def _similarity(kt: tuple[str, str], kn: tuple[str, str], min_contained: int) ->
 
 
 def preload() -> None:
-    """The keys of every canonical name of every version (called by a worker's warm-up):
-    computed once in the fork server, every worker starts with them."""
+    """The keys of every canonical name of every version, laid out for scoring (called by
+    a worker's warm-up): computed once in the fork server, every worker starts with them."""
     for taxonomy in load_taxonomies().values():
-        for area in taxonomy.areas:
-            for name in (area.label, *area.aliases):
-                match_keys(name)
+        _names(taxonomy)
 
 
 def score(text: str, area: Area) -> float:
@@ -213,8 +212,54 @@ def _score_row(text: str, taxonomy: Taxonomy) -> tuple[float, ...]:
         if len(_ROWS) > 1 << 16:
             _ROWS.clear()
         _ROW_OWNERS[id(taxonomy)] = taxonomy
-        row = _ROWS[key] = tuple(score(text, a) for a in taxonomy.areas)
+        row = _ROWS[key] = _row_scores(key[0], _names(taxonomy))
     return row
+
+
+@dataclass(frozen=True)
+class _Names:
+    """A version's canonical names, laid out for scoring a text against all at once."""
+    area: tuple[int, ...]                  # the area of each name, by index
+    keys: tuple[tuple[str, ...], ...]      # per key kind: each name's key
+    words: tuple[tuple[Optional[frozenset], ...], ...]   # per kind: each name's content
+    # words when there are enough of them to count as contained (see similarity), else None
+    n_areas: int
+
+
+@lru_cache(maxsize=8)
+def _names(taxonomy: Taxonomy) -> _Names:
+    area, keys, words = [], ([], []), ([], [])
+    for i, a in enumerate(taxonomy.areas):
+        for j, name in enumerate(a.names):
+            min_contained = 2 if j == 0 else 3     # as in score(): aliases need 3 words
+            area.append(i)
+            for kind, k in enumerate(match_keys(name)):
+                keys[kind].append(k)
+                w = k.split()
+                words[kind].append(frozenset(w) if len(w) >= min_contained else None)
+    return _Names(tuple(area), tuple(map(tuple, keys)), tuple(map(tuple, words)), len(taxonomy.areas))
+
+
+def _row_scores(kt: tuple[str, str], names: _Names) -> tuple[float, ...]:
+    """(score(text, area) for each area) for a text with keys kt: the same numbers, with
+    token_sort_ratio computed against every name at once (rapidfuzz cdist, in C) instead
+    of pair by pair in Python (the first document naming an area pays for its row)."""
+    best = [0.0] * len(names.area)
+    for x, ys, sets in zip(kt, names.keys, names.words):
+        if not x:
+            continue
+        ratios = cdist([x], ys, scorer=fuzz.token_sort_ratio, dtype=np.float64)[0].tolist()
+        xw = set(x.split())
+        for j, (y, r, w) in enumerate(zip(ys, ratios, sets)):
+            if y and r > best[j]:
+                best[j] = r
+            if w is not None and w <= xw and best[j] < CONTAINS_SCORE:
+                best[j] = CONTAINS_SCORE
+    row = [0.0] * names.n_areas
+    for i, b in zip(names.area, best):
+        if b > row[i]:
+            row[i] = b
+    return tuple(row)
 
 
 def match_texts(texts: list[str], taxonomy: Taxonomy) -> list[Match]:

@@ -117,6 +117,22 @@ def test_pairs_threshold_is_not_trivial():
     assert pair_metrics(99)[1] < 0.95
 
 
+def test_row_scores_are_the_pairwise_scores():
+    """A text's scores against a version's areas, computed against every name at once,
+    are score(text, area) pair by pair, exactly (labelled pairs, gold texts, the names
+    themselves, every version)."""
+    with PAIRS.open(encoding="utf-8") as f:
+        texts = [row["text"] for row in csv.DictReader(f)]
+    texts += [m["text"] for areas in GOLD.values() for m in areas]
+    texts += damaged_002_areas() + ["", "och", "Unga", "platser platser platser"]
+    for t in match.load_taxonomies().values():
+        texts += [n for a in t.areas for n in a.names]
+    for t in match.load_taxonomies().values():
+        names = match._names(t)
+        for text in texts:
+            assert match._row_scores(match_keys(text), names) == tuple(match.score(text, a) for a in t.areas), text
+
+
 # ---- assignment behaviour ---------------------------------------------------------------
 
 def test_one_to_one_assignment():
