@@ -49,3 +49,22 @@ def test_flattened_document_keeps_its_main_sections(path, flat_copy):
     line_kinds = [k for _, k in headings(path) if k != "other"]
     flat_kinds = [k for _, k in headings(flat_copy(path))]
     assert flat_kinds == line_kinds
+
+
+def test_fold_is_translate_and_white_space_collapsed():
+    """fold() = lower case, _FOLD translated, white-space runs one space, ends stripped,
+    on ASCII and non-ASCII lines, every white-space character and every folded one."""
+    import random
+    import re
+    import sys
+
+    from pipeline.segment import _FOLD, fold
+
+    spaces = [chr(i) for i in range(sys.maxunicode + 1) if chr(i).isspace()]
+    alphabet = list("abcXYZ 16&§-:.") + [chr(k) for k in _FOLD] + [chr(k).upper() for k in _FOLD] + spaces
+    rng = random.Random(3)
+    lines = ["", " ", "Förslag till beslut", "  ÄRENDETS\u00a0BEREDNING: ", "6vergripande &tgärder\t\n",
+             "x" * 250 + " Bilaga  1"]
+    lines += ["".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 40))) for _ in range(3000)]
+    for line in lines:
+        assert fold(line) == re.sub(r"\s+", " ", line.lower().translate(_FOLD)).strip(), repr(line)
