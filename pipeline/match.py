@@ -144,12 +144,19 @@ def _resolved(directory: Path) -> Path:
     return directory.resolve()   # a dozen system calls: once per folder, not per document
 
 
+@lru_cache(maxsize=8)
+def _loaded(directory: Path | str | None, env: Optional[str]) -> tuple[dict[str, Taxonomy], tuple[Link, ...]]:
+    # asked twice per document: the folder (a Path built from the argument or the
+    # environment, then resolved) is worked out once per argument and environment value
+    return _load(_resolved(taxonomy_dir(directory)))
+
+
 def load_taxonomies(directory: Path | str | None = None) -> dict[str, Taxonomy]:
-    return _load(_resolved(taxonomy_dir(directory)))[0]
+    return _loaded(directory, os.environ.get("REMISS_TAXONOMY_DIR"))[0]
 
 
 def load_crosswalk(directory: Path | str | None = None) -> tuple[Link, ...]:
-    return _load(_resolved(taxonomy_dir(directory)))[1]
+    return _loaded(directory, os.environ.get("REMISS_TAXONOMY_DIR"))[1]
 
 
 def get_taxonomy(taxonomy_id: str, directory: Path | str | None = None) -> Taxonomy:
@@ -378,8 +385,13 @@ def assign(rec: Record, taxonomy: str | None = None) -> None:
         t = get_taxonomy(rec.taxonomy.id)
         ms = matches[t.id] if texts else []   # the choice already matched every version
     for fa, m in zip(rec.focus_areas, ms):
-        fa.taxonomy = t.id
-        fa.canonical_id = m.canonical_id
-        fa.canonical_label = m.canonical_label
-        fa.score = m.score
-        fa.status = m.status
+        _set_fields(fa, taxonomy=t.id, canonical_id=m.canonical_id, canonical_label=m.canonical_label,
+                    score=m.score, status=m.status)
+
+
+def _set_fields(model, **values) -> None:
+    """model.name = value for each, as pydantic's __setattr__ does it for a plain field of
+    a model without validate_assignment (stored, marked set), in one step instead of a
+    generic __setattr__ call per field."""
+    model.__dict__.update(values)
+    model.__pydantic_fields_set__.update(values)

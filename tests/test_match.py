@@ -133,6 +133,22 @@ def test_row_scores_are_the_pairwise_scores():
             assert match._row_scores(match_keys(text), names) == tuple(match.score(text, a) for a in t.areas), text
 
 
+def test_assigned_fields_as_if_set_one_by_one():
+    """assign() stores the canonical fields in one step (match._set_fields): the same
+    model as setting them one by one, which holds while FocusArea does not validate
+    assignments (then it would have to go through __setattr__)."""
+    assert not FocusArea.model_config.get("validate_assignment")
+    rec = make_record(["Otrygga platser", "Något helt annat"])
+    match.assign(rec)
+    ref = make_record(["Otrygga platser", "Något helt annat"])
+    for fa, got in zip(ref.focus_areas, rec.focus_areas):
+        for name in ("taxonomy", "canonical_id", "canonical_label", "score", "status"):
+            setattr(fa, name, getattr(got, name))
+    assert rec.focus_areas[0].canonical_id and rec.focus_areas[1].status == "local"
+    assert [fa.__dict__ for fa in rec.focus_areas] == [fa.__dict__ for fa in ref.focus_areas]
+    assert [fa.model_fields_set for fa in rec.focus_areas] == [fa.model_fields_set for fa in ref.focus_areas]
+
+
 # ---- assignment behaviour ---------------------------------------------------------------
 
 def test_one_to_one_assignment():
