@@ -46,12 +46,11 @@ from .dates import SIGNED_LINE_RX, signing_regions
 NAMES_DIR = Path(__file__).resolve().parents[2] / "models" / "names"
 
 # folded title heads: one word, possibly a compound ("stadsdelsdirektör", "avdelningschef")
-_TITLE_HEAD = re.compile(
-    r"(?:\w*(?:direktor|chef|ansvarig|handlaggare|samordnare|strateg|controller|sekreterare|"
-    r"utredare|specialist|ordforande|kommunalrad|jurist|ekonom|utvecklare|planerare|registrator|"
-    r"ingenjor|radgivare|koordinator|kanslist|notarie|revisor|inspektor|forestandare|rektor|"
-    r"sakkunnig|analytiker|projektledare|verksamhetsledare|borgarrad|kommundirektor|ombud|justerare|ledamot|"
-    r"ersattare))$")
+_HEADS = ("direktor", "chef", "ansvarig", "handlaggare", "samordnare", "strateg", "controller", "sekreterare",
+          "utredare", "specialist", "ordforande", "kommunalrad", "jurist", "ekonom", "utvecklare", "planerare",
+          "registrator", "ingenjor", "radgivare", "koordinator", "kanslist", "notarie", "revisor", "inspektor",
+          "forestandare", "rektor", "sakkunnig", "analytiker", "projektledare", "verksamhetsledare", "borgarrad",
+          "kommundirektor", "ombud", "justerare", "ledamot", "ersattare")
 # title modifiers that precede the head ("tf", "t.f.", "biträdande", ...)
 _TITLE_MOD = re.compile(r"(?:tf\.?|t\.f\.?|t\.|f\.|tillf\.?|tillforordnad|bitradande|bitr\.?|"
                         r"stallforetradande|stf\.?|vice|forste|forsta|"
@@ -136,7 +135,10 @@ def _is_title_mod(bare: str) -> bool:
 
 @lru_cache(maxsize=1 << 15)
 def _is_title_head(bare: str) -> bool:
-    return bool(_TITLE_HEAD.match(fold(bare)))
+    # = re.match(r"\w*(?:direktor|chef|…)$", f): f is word characters (\w: alphanumeric
+    # or "_") ending in a head, tested without a pattern that tries the heads at every letter
+    f = fold(bare)
+    return f.endswith(_HEADS) and (f.isalnum() or f.replace("_", "a").isalnum())
 
 
 def _title_at(toks: list[Tok], i: int) -> int:
@@ -270,14 +272,38 @@ def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return out
 
 
+# the first and last characters of a _NAME_TOKEN word
+_NAME_FIRST = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZÅÄÖÉÜ")
+_NAME_LAST = frozenset("abcdefghijklmnopqrstuvwxyzåäöéüë.")
+# words (as split from a line, trailing ",;:" kept) known to be no title head: a new line's
+# words are looked up all at once (a set operation, in C), only the others one by one
+_PLAIN_WORDS: set[str] = set()
+_PLAIN_KEPT = 1 << 17
+
+
 @lru_cache(maxsize=1 << 14)
 def _line_shape(line: str) -> tuple[bool, bool]:
     """(all its words are name words, a word is a title head) for a line; (False, False)
-    for a blank one. Memoised: letterheads and signature blocks recur across documents."""
+    for a blank one. Memoised: letterheads and signature blocks recur across documents;
+    most new lines are prose, whose first or last word is no name and whose words are
+    known to be no title."""
     words = line.split()
     if not words:
         return False, False
-    return all(_is_name_word(w) for w in words), any(_is_title_head(w.rstrip(",;:")) for w in words)
+    names = words[0][0] in _NAME_FIRST and words[-1][-1] in _NAME_LAST and all(_is_name_word(w) for w in words)
+    return names, _any_title(words)
+
+
+def _any_title(words: list[str]) -> bool:
+    """any(_is_title_head(w.rstrip(",;:")) for w in words)."""
+    new = set(words).difference(_PLAIN_WORDS)
+    if len(_PLAIN_WORDS) + len(new) > _PLAIN_KEPT:
+        _PLAIN_WORDS.clear()
+    for w in new:
+        if _is_title_head(w.rstrip(",;:")):
+            return True
+        _PLAIN_WORDS.add(w)
+    return False
 
 
 @lru_cache(maxsize=1 << 14)
