@@ -43,6 +43,8 @@ import re
 import struct
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import accumulate, compress, repeat
+from operator import add, ge, not_
 from pathlib import Path
 from typing import Optional
 
@@ -105,6 +107,16 @@ def _c_function(name: str, restype, *argtypes):
     return copy
 
 
+def _untyped(name: str, restype):
+    """A copy of a pdfium function without argument types, for the calls made per text
+    rectangle, line or page object: ctypes then converts nothing (~0.2 us of a ~0.45 us
+    call). Handles and addresses must be passed as c_void_p values (a plain int would go
+    as a C int), indices as ints."""
+    fn = _c_function(name, restype)
+    fn.argtypes = None
+    return fn
+
+
 _P, _I, _D = ctypes.c_void_p, ctypes.c_int, ctypes.c_double
 # the text page is opened and read with these: its handle is a plain int, and no
 # pypdfium2 PdfTextPage (a finalizer, a weak reference, its parent's set of kids) is made
@@ -113,8 +125,8 @@ _TEXT_CLOSE = _c_function("FPDFText_ClosePage", None, _P)
 _COUNT_CHARS = _c_function("FPDFText_CountChars", _I, _P)
 _GET_UNICODE = _c_function("FPDFText_GetUnicode", ctypes.c_uint, _P, _I)
 _GET_TEXT = _c_function("FPDFText_GetText", _I, _P, _I, _I, _P)
-_COUNT_RECTS = _c_function("FPDFText_CountRects", _I, _P, _I, _I)
-_GET_RECT = _c_function("FPDFText_GetRect", _I, _P, _I, _P, _P, _P, _P)
+_COUNT_RECTS = _untyped("FPDFText_CountRects", _I)   # (c_void_p text page, start, count)
+_GET_RECT = _untyped("FPDFText_GetRect", _I)         # (c_void_p text page, index, 4 x c_void_p)
 _GET_BOUNDED = _c_function("FPDFText_GetBoundedText", _I, _P, _D, _D, _D, _D, _P, _I)
 _RECT = struct.Struct("4d")
 
@@ -172,31 +184,29 @@ def text_runs(tp: int) -> list[tuple[float, float, float, float, str]]:
     points with its text, white space collapsed and stripped: what
     PdfTextPage.get_text_bounded(rect) gives, read in one pass (see _run_texts).
     `tp`: the raw text page handle (FPDFText_LoadPage's, as an int)."""
+    tp = _P(tp)   # as a c_void_p value for the untyped calls
     n = _COUNT_RECTS(tp, 0, -1)
     if n <= 0:
         return []
     # GetRect writes left, top, right, bottom: placed in memory as (left, bottom, right, top)
     box = (ctypes.c_double * 4)()
     at = ctypes.addressof(box)
-    args = (at, at + 24, at + 16, at + 8)
+    args = (_P(at), _P(at + 24), _P(at + 16), _P(at + 8))
     get_rect, unpack = _GET_RECT, _RECT.unpack_from
     rects = [unpack(box) for i in range(n) if get_rect(tp, i, *args) or True]
     texts = _run_texts(tp, rects)   # after the page's rects: CountRects replaces pdfium's list
-    out, buf = [], None
-    for k, (l, b, r, t) in enumerate(rects):
-        txt = texts[k]
-        if txt is None:
-            if buf is None:
-                buflen = 4 * _COUNT_CHARS(tp) + 16
-                buf = _buffer(2 * buflen)
-            txt = _bounded_text(tp, l, b, r, t, buf, buflen)
-        if "\x02" in txt:    # pdfium's mark for a hyphen glyph at a line end: the layout
-            txt = txt.replace("\x02", "-")   # stage joins the word if the lexicon agrees
-        out.append((l, b, r, t, " ".join(txt.split())))  # = _WS.sub(" ", txt).strip()
-    return out
+    if None in texts:
+        buflen = 4 * _COUNT_CHARS(tp) + 16
+        buf = _buffer(2 * buflen)
+        texts = [_bounded_text(tp, *rect, buf, buflen) if txt is None else txt
+                 for rect, txt in zip(rects, texts)]
+    # "\x02": pdfium's mark for a hyphen glyph at a line end (the layout stage joins the
+    # word if the lexicon agrees); " ".join(t.split()) == _WS.sub(" ", t).strip()
+    return [(l, b, r, t, " ".join((txt.replace("\x02", "-") if "\x02" in txt else txt).split()))
+            for (l, b, r, t), txt in zip(rects, texts)]
 
 
-def _run_texts(tp: int, rects: list) -> list[Optional[str]]:
+def _run_texts(tp: ctypes.c_void_p, rects: list) -> list[Optional[str]]:
     """The text of every rectangle, sliced out of the page text read once, or None where
     it must be asked of pdfium rectangle by rectangle (GetBoundedText scans every
     character of the page per call: ~9 us a rectangle, 0.3 ms a page).
@@ -207,11 +217,12 @@ def _run_texts(tp: int, rects: list) -> list[Optional[str]]:
     box lies inside its own run's rectangle, so when no two rectangles overlap that is
     the run's own characters: the page text from the run's first character to the next
     run's. Runs are found per line of the page text (between pdfium's generated line
-    breaks): CountRects on the line says how many runs it holds; if those add up to the
-    page's rectangles, no run crosses a line, and the runs of a line with several are
-    split where the count of runs from the line's start goes up. Overlapping rectangles
-    (tight leading, overprinted text) get None, and so does the whole page when its text
-    is not one UTF-16 unit per character (control characters, surrogate pairs)."""
+    breaks): CountRects on the line says how many runs it holds (none on an empty one);
+    if those add up to the page's rectangles, no run crosses a line, and the runs of a
+    line with several are split where the count of runs from the line's start goes up.
+    Overlapping rectangles (tight leading, overprinted text) get None, and so does the
+    whole page when its text is not one UTF-16 unit per character (control characters,
+    surrogate pairs)."""
     n = _COUNT_CHARS(tp)
     buf, at = _buffer(2 * (n + 1))
     if n <= 0 or _GET_TEXT(tp, 0, n, at) != n + 1:
@@ -222,25 +233,25 @@ def _run_texts(tp: int, rects: list) -> list[Optional[str]]:
         return [None] * len(rects)
     if len(text) != n:
         return [None] * len(rects)
-    lines, pos = [], 0
-    count_rects = _COUNT_RECTS
-    for line in text.split("\r\n"):
-        if line:
-            lines.append((pos, pos + len(line), count_rects(tp, pos, len(line))))
-        pos += len(line) + 2
-    if sum(c for _, _, c in lines) != len(rects):
+    lines = text.split("\r\n")
+    lengths = list(map(len, lines))
+    starts = list(accumulate(map(add, lengths, repeat(2)), initial=0))   # where each line starts
+    counts = list(map(_COUNT_RECTS, repeat(tp), starts, lengths))
+    if sum(counts) != len(rects):
         return [None] * len(rects)
     unmapped = "\ufffe" in text
     if unmapped:
         text = _hyphens_marked(tp, text)
+        lines = text.split("\r\n")
     texts: list[Optional[str]] = []
-    for s, e, c in lines:
+    for line, s, c in zip(lines, starts, counts):
         if c == 1:
-            texts.append(text[s:e])
-        else:
-            starts = _run_starts(tp, s, e, c)
-            starts.append(e)
-            texts.extend(text[a:z] for a, z in zip(starts, starts[1:]))
+            texts.append(line)
+        elif c:
+            e = s + len(line)
+            cuts = _run_starts(tp, s, e, c)
+            cuts.append(e)
+            texts.extend(text[a:z] for a, z in zip(cuts, cuts[1:]))
     if unmapped:
         texts = [t.replace("\ufffe", "") for t in texts]
     for k in _overlapping(rects):
@@ -259,7 +270,7 @@ def _hyphens_marked(tp: int, text: str) -> str:
     return "".join(chars)
 
 
-def _run_starts(tp: int, s: int, e: int, c: int) -> list[int]:
+def _run_starts(tp: ctypes.c_void_p, s: int, e: int, c: int) -> list[int]:
     """First character of each of the `c` runs in [s, e): where the number of runs in
     [s, p) goes up, found by galloping then bisection (runs of single characters, as
     some producers place every glyph, cost two calls each)."""
@@ -285,16 +296,15 @@ def _run_starts(tp: int, s: int, e: int, c: int) -> list[int]:
 def _overlapping(rects: list) -> set[int]:
     """Indices of rectangles that overlap another one (pdfium's test: a non-empty
     intersection; touching edges do not count). Rectangles sorted by bottom: only those
-    starting below a rectangle's top can meet it."""
+    starting below a rectangle's top can meet it, and only where the next one up does
+    (most rectangles, a line of a paragraph under the next, are passed over in C)."""
     order = sorted(range(len(rects)), key=[r[1] for r in rects].__getitem__)
     bottoms = [rects[i][1] for i in order]
+    tops = [rects[i][3] for i in order]
     hit = set()
-    n = len(order)
-    for a in range(n - 1):
+    for a in compress(range(len(order) - 1), map(not_, map(ge, bottoms[1:], tops))):
         i = order[a]
         l, b, r, t = rects[i]
-        if bottoms[a + 1] >= t:   # the common case: the next rectangle up starts above this one
-            continue
         for j in order[a + 1:]:
             l2, b2, r2, t2 = rects[j]
             if b2 >= t:
@@ -339,9 +349,9 @@ def ink(page: pdfium.PdfPage) -> float:
     return float((255 - a).mean() / 255) * page.get_width() * page.get_height()
 
 
-_GET_OBJECT = _c_function("FPDFPage_GetObject", ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int)
-_OBJECT_TYPE = _c_function("FPDFPageObj_GetType", ctypes.c_int, ctypes.c_void_p)
-_COUNT_OBJECTS = _c_function("FPDFPage_CountObjects", ctypes.c_int, ctypes.c_void_p)
+_GET_OBJECT = _untyped("FPDFPage_GetObject", _P)   # (c_void_p page, index) -> int
+_OBJECT_TYPE = _c_function("FPDFPageObj_GetType", _I, _P)
+_COUNT_OBJECTS = _c_function("FPDFPage_CountObjects", _I, _P)
 
 
 def drawn_by_text(page: pdfium.PdfPage) -> bool:
@@ -350,8 +360,10 @@ def drawn_by_text(page: pdfium.PdfPage) -> bool:
     outlined glyphs). Such a page cannot be a scan under a thin text layer, so the ink
     render (0.7 ms a page) is not needed to judge it. Counted with pdfium's C API."""
     raw = page.raw
+    if isinstance(raw, int):   # a _Page's handle, for the untyped _GET_OBJECT
+        raw = _P(raw)
     n = _COUNT_OBJECTS(raw)
-    kinds = Counter(map(_OBJECT_TYPE, map(_GET_OBJECT, [raw] * n, range(n))))
+    kinds = Counter(map(_OBJECT_TYPE, map(_GET_OBJECT, repeat(raw, n), range(n))))
     if kinds[pdfium_c.FPDF_PAGEOBJ_IMAGE] or kinds[pdfium_c.FPDF_PAGEOBJ_SHADING] or kinds[pdfium_c.FPDF_PAGEOBJ_FORM]:
         return False
     return kinds[pdfium_c.FPDF_PAGEOBJ_TEXT] > kinds[pdfium_c.FPDF_PAGEOBJ_PATH]
