@@ -19,9 +19,10 @@ The stance sentences are cited as evidence.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from functools import lru_cache
 
-from ..segment import fold
+from ..segment import _FOLD_PAIRS, fold
 from .dates import sentences
 
 # folded cues (lower case, å/ä -> a, ö -> o)
@@ -42,6 +43,39 @@ _RX = {k: re.compile("|".join(f"(?:{c})" for c in v)) for k, v in CUES.items()}
 _NEEDLES = {"positive": ("positiv", "tillstyrk", "valkomnar", "bakom", "bra"),
             "negative": ("avstyrk", "negativ", "motsatter", "bakom", "anser inte", "kritisk", "avvisar"),
             "neutral": ("synpunkter", "erinran", "invandningar", "handlingarna")}
+
+
+# what fold(sentence) holds when a needle is in it, as found in the text folded in place
+# (white space not collapsed): the needles' words ("anser inte" -> "anser"), pieces shared
+_WORD_NEEDLES = ("positiv", "styrk", "valkomnar", "bakom", "bra", "negativ", "motsatter", "anser", "kritisk",
+                 "avvisar", "synpunkter", "erinran", "invandningar", "handlingarna")
+assert all(any(w in n for w in _WORD_NEEDLES) for ns in _NEEDLES.values() for n in ns)
+
+
+def _cue_sentences(text: str, sents: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The sentences of `sents` that may hold a cue (_kinds is () for the others): those
+    holding a needle word, found in one fold of the whole text. Most sentences hold none,
+    and most are new to the process (each would be folded and memoised)."""
+    if not sents:
+        return sents
+    base = sents[0][0]   # (the text before the first sentence is not read)
+    part = text[base:sents[-1][1]]
+    low = part.lower()
+    if len(low) != len(part) or "\u03a3" in part:
+        return sents   # lower-casing moves offsets or depends on context: no in-place fold
+    for a, b in _FOLD_PAIRS:
+        if a in low:
+            low = low.replace(a, b)
+    hits = set()
+    starts = [s - base for s, _ in sents]
+    for n in _WORD_NEEDLES:
+        i = low.find(n)
+        while i != -1:
+            k = bisect_right(starts, i) - 1
+            if k >= 0 and base + i + len(n) <= sents[k][1]:
+                hits.add(k)
+            i = low.find(n, i + 1)
+    return [sents[k] for k in sorted(hits)]
 
 
 @lru_cache(maxsize=1 << 14)
@@ -70,7 +104,10 @@ def _answers_remiss(ctx, out) -> bool:
     heads = ctx.sections_of("head")
     head = ctx.text[heads[0].start:heads[0].end] if heads else ""
     decisions = " ".join(ctx.text[s.start:s.end] for s in ctx.sections_of("decision"))
-    return bool(remiss_from) or bool(re.search(r"remiss|yttrande", fold(head + " " + decisions)))
+    if remiss_from:
+        return True
+    f = fold(head + " " + decisions)
+    return "remiss" in f or "yttrande" in f
 
 
 def extract(ctx, out) -> None:
@@ -79,9 +116,7 @@ def extract(ctx, out) -> None:
     body_start = heads[0].end if heads else 0
     remiss_answer = _answers_remiss(ctx, out)
     found: dict[str, list[tuple[int, int]]] = {k: [] for k in CUES}
-    for s, e in sentences(text):
-        if e <= body_start:
-            continue
+    for s, e in _cue_sentences(text, [x for x in sentences(text) if x[1] > body_start]):
         for kind in _kinds(text[s:e]):
             found[kind].append((s, e))
     if not remiss_answer:
