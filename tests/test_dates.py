@@ -252,8 +252,9 @@ def test_digit_first_patterns_find_what_their_plain_forms_find():
 
 def test_year_led_scan_finds_what_the_patterns_find():
     """The case-insensitive patterns are tried only at word starts a short reach before each
-    year (_year_led), the patterns opening with a year only where a year starts
-    (_matches_at); they must find what scanning the whole text finds, whatever the case."""
+    year (_year_led), the patterns opening with a year only where a year starts and those
+    opening with a day only where _years saw a day (_matches_at); they must find what
+    scanning the whole text finds, whatever the case."""
     import random
 
     from pipeline.extract import dates as D
@@ -261,13 +262,14 @@ def test_year_led_scan_finds_what_the_patterns_find():
               "under", "UNDER", "sedan", "från", "till", "fram till", "FRAM TILL", "jämfört med", "i början av",
               "i slutet av", "t.o.m.", "T.O.M.", "fr.o.m.", "för", "FÖR", "kr", "kronor", "barn", "2019", "1999", "20",
               "19", "5", "12", "/", "-", ":", ".", " ", "  ", "\n", "\t", "x", "ä", "İ", "ı", "ſ", "\u212a", "_", "2",
-              "-02-01", "–", "-12-31", "2021"]
+              "-02-01", "–", "-12-31", "2021", "1", "3", "31", "30", "0", "9", "10", ":a", ":E", "APRIL", "Okt.",
+              "dec", "ſept.", "februari", "Jan", "\u0663", "1/1", "12/5", "\xa0", "den"]
     rng = random.Random(9)
-    texts = ["".join(rng.choice(pieces) + rng.choice(["", " "]) for _ in range(rng.randint(1, 9))) for _ in range(20000)]
-    assert len(D._YEAR_LED) == 4 and len(D._YEAR_OPENED) == 2
-    found = 0
+    texts = ["".join(rng.choice(pieces) + rng.choice(["", " "]) for _ in range(rng.randint(1, 9))) for _ in range(30000)]
+    assert len(D._YEAR_LED) == 4 and len(D._YEAR_OPENED) == 2 and len(D._DAY_OPENED) == 3
+    found = day_found = 0
     for t in texts:
-        starts, runs = D._years(t)
+        starts, runs, days = D._years(t)
         word_starts = D._word_starts(t, runs)
         for rx in D._YEAR_LED:
             assert [m.span() for m in D._year_led(rx, t, word_starts)] == [m.span() for m in rx.finditer(t)], (rx.pattern, t)
@@ -275,7 +277,11 @@ def test_year_led_scan_finds_what_the_patterns_find():
             got = [m.span() for m in D._matches_at(rx, t, starts)]
             assert got == [m.span() for m in rx.finditer(t)], (rx.pattern, t)
             found += len(got)
-    assert found > 40   # the year-opened patterns did match
+        for rx in D._DAY_OPENED:
+            got = [m.span() for m in D._matches_at(rx, t, days)]
+            assert got == [m.span() for m in rx.finditer(t)], (rx.pattern, t)
+            day_found += len(got)
+    assert found > 40 and day_found > 40   # the year- and day-opened patterns did match
 
 
 def test_sentence_boundaries_are_looked_for_at_every_run_that_can_be_one():

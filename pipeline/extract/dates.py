@@ -117,23 +117,36 @@ _YEAR_LED = {PATTERNS[4][1]: _reach(_MONTH), PATTERNS[6][1]: _reach(_SEASONS),
 _MAX_REACH = max(_YEAR_LED.values())
 # the patterns that open with a year (_YEAR_FIRST): a match starts where a year does
 _YEAR_OPENED = {PATTERNS[0][1], PATTERNS[1][1]}
-_YEAR_RX = re.compile(_YEAR)
+# the patterns that open with a day (_day: a digit 1-9 after no digit) followed by a month
+# name (dmy, dm: after white space, maybe after ":a"/":e") or by "/" (numeric)
+_DAY_OPENED = {PATTERNS[2][1], PATTERNS[3][1], PATTERNS[5][1]}
+# a year (= _YEAR), or a day such a match may start with: a digit or two, then "/" or white
+# space and what a month name's first letter can be under re.IGNORECASE ("ſ" for "s"),
+# maybe after ":a"/":e" in any case. One scan finds both (a scan of the text costs about
+# the same whatever it looks for, when it opens with one character set: re jumps between
+# its characters), and they never overlap where it matters: a year never starts at the
+# second digit of a day, and a day starting inside a year follows a digit (no _day does).
+_NUMBER_RX = re.compile(r"[1-9](?:(?P<year>(?<=1)9|(?<=2)0)\d\d|\d?(?:(?::[aeAE])?\s+[ADFJMNOSadfjmnosſ]|/))")
 _WORD_START = re.compile(r"(?<!\w)\w")
 
 
-def _years(text: str) -> tuple[list[int], list[int]]:
+def _years(text: str) -> tuple[list[int], list[int], list[int]]:
     """(where each year starts, where the whitespace run before each year after whitespace
-    starts). The finditer misses no year that can open a match of _YEAR_FIRST or follow
-    whitespace: one it skips overlaps an earlier one, so follows a digit."""
-    starts, runs = [], []
-    for y in _YEAR_RX.finditer(text):
+    starts, where each day that may open a _DAY_OPENED match starts). The finditer misses
+    no year that can open a match of _YEAR_FIRST or follow whitespace: one it skips
+    overlaps an earlier one, so follows a digit; nor any such day, for the same reason."""
+    starts, runs, days = [], [], []
+    for y in _NUMBER_RX.finditer(text):
         k = y.start()
+        if y.lastgroup is None:   # not a year
+            days.append(k)
+            continue
         starts.append(k)
         while k > 0 and text[k - 1].isspace():   # str.isspace() is what \s matches
             k -= 1
         if k < y.start():
             runs.append(k)
-    return starts, runs
+    return starts, runs, days
 
 
 def _word_starts(text: str, runs: list[int]) -> list[tuple[int, int]]:
@@ -215,7 +228,7 @@ def find_mentions(text: str, default_year: Optional[int] = None) -> list[Mention
     """All date mentions in `text`, untyped, in text order (overlaps resolved by PATTERNS order)."""
     taken: list[tuple[int, int]] = []
     found: list[Mention] = []
-    starts, runs = _years(text)
+    starts, runs, days = _years(text)
     word_starts = _word_starts(text, runs)
 
     def free(s: int, e: int) -> bool:
@@ -226,6 +239,8 @@ def find_mentions(text: str, default_year: Optional[int] = None) -> list[Mention
             matches = _year_led(rx, text, word_starts)
         elif rx in _YEAR_OPENED:
             matches = _matches_at(rx, text, starts)
+        elif rx in _DAY_OPENED:
+            matches = _matches_at(rx, text, days)
         else:
             matches = rx.finditer(text)
         for m in matches:
