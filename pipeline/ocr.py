@@ -35,6 +35,7 @@ import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Optional
 
@@ -133,66 +134,81 @@ def assemble_lines_boxed(runs: list[list[Box]], page_width: float) -> tuple[str,
 
 
 def assemble_fragments(frags: list[Box], page_width: float) -> tuple[str, list[tuple[int, int, Box]]]:
-    """assemble_lines_boxed on the runs' fragments (_fragments: what the PDF text layer
-    makes directly, a fragment per text rectangle)."""
+    """assemble_lines_boxed on the runs' fragments (_fragments)."""
+    return assemble_spans([((f.top + f.bottom) / 2, f.top, f.bottom, f.x0, f.x1, f.text, f.ref,
+                            [(len(p.text.strip()), p) for p in f.parts]) for f in frags], page_width)
+
+
+# A line fragment as assemble_spans takes it, a tuple:
+#   0 middle (top + bottom) / 2, 1 top, 2 bottom, 3 x0, 4 x1, 5 text (stripped),
+#   6 ref (the typical top of its words), 7 words: (length of the word's stripped text,
+#   what to place) in order.
+# Made and read by index: the PDF text layer makes one per text rectangle (~30 a page),
+# and a tuple costs a fraction of a Box (a dataclass __init__ call).
+Span = tuple[float, float, float, float, float, str, float, list]
+_MIDDLE, _X0 = itemgetter(0), itemgetter(3)
+
+
+def assemble_spans(frags: list[Span], page_width: float) -> tuple[str, list[tuple[int, int, object]]]:
+    """assemble_lines_boxed on line fragments given as Span tuples (what the PDF text
+    layer makes directly, a fragment per text rectangle): the text, and (start, end,
+    word) for every word of every fragment."""
     if not frags:
         return "", []
-    frags.sort(key=lambda f: (f.top + f.bottom) / 2)
-    lines: list[list[Box]] = []
+    frags.sort(key=_MIDDLE)
+    lines: list[list[Span]] = []
     cur, top, bottom = None, 0.0, 0.0
     for f in frags:
         # one visual line while the overlap with the line's first fragment (not the union)
         # is over half the lower height (min/max written out: this loop is hot)
         if cur is not None:
-            ft, fb = f.top, f.bottom
+            ft, fb = f[1], f[2]
             lower = bottom - top if bottom - top < fb - ft else fb - ft
             if (bottom if bottom < fb else fb) - (top if top > ft else ft) > 0.5 * lower:
                 cur.append(f)
                 continue
-        cur, top, bottom = [f], f.top, f.bottom
+        cur, top, bottom = [f], f[1], f[2]
         lines.append(cur)
-    left = min(f.x0 for f in frags)
-    heights = [l[0].bottom - l[0].top if len(l) == 1 else max(b.bottom for b in l) - min(b.top for b in l)
+    left = min(map(_X0, frags))
+    heights = [l[0][2] - l[0][1] if len(l) == 1 else max(b[2] for b in l) - min(b[1] for b in l)
                for l in lines]
     h = _median(heights)
     # paragraph gaps are measured on the typical top of a line's words (accents and short
     # words move a line's extreme top), against the common line pitch (lower quartile)
-    tops = [l[0].ref if len(l) == 1 else _median([b.ref for b in l]) for l in lines]
+    tops = [l[0][6] if len(l) == 1 else _median([b[6] for b in l]) for l in lines]
     pitches = sorted(b - a for a, b in zip(tops, tops[1:]) if b > a)
     pitch = pitches[len(pitches) // 4] if pitches else 0
-    texts, placed = [], []   # placed: per line, (start, end in the line, word box)
+    texts, placed = [], []   # placed: per line, (start, end in the line, word)
     tab_at = 0.25 * page_width
     gap = 1.5 * h
     for line in lines:
-        if len(line) == 1 and len(line[0].parts) == 1:   # the common case, written out
+        if len(line) == 1 and len(line[0][7]) == 1:   # the common case, written out
             b = line[0]
-            p = b.parts[0]
-            n = len(p.text) if p is b else len(p.text.strip())   # a fragment's text is stripped
-            if b.x0 - left > tab_at:
-                texts.append("\t" + b.text)
+            (n, p), = b[7]
+            if b[3] - left > tab_at:
+                texts.append("\t" + b[5])
                 placed.append([(1, 1 + n, p)])
             else:
-                texts.append(b.text)
+                texts.append(b[5])
                 placed.append([(0, n, p)])
             continue
         if len(line) > 1:
-            line.sort(key=lambda b: b.x0)
-        text = "\t" if line[0].x0 - left > tab_at else ""
+            line.sort(key=_X0)
+        text = "\t" if line[0][3] - left > tab_at else ""
         words = []
         prev = None
         for b in line:
             if prev is not None:
-                text += "\t" if b.x0 - prev.x1 > gap else " "
+                text += "\t" if b[3] - prev[4] > gap else " "
             prev = b
             at = len(text)
-            for p in b.parts:
-                n = len(p.text.strip())
+            for n, p in b[7]:
                 words.append((at, at + n, p))
                 at += n + 1
-            text += b.text
+            text += b[5]
         texts.append(text)
         placed.append(words)
-    right = max((l[-1].x1 for l, t in zip(lines, texts) if "\t" not in t), default=0)
+    right = max((l[-1][4] for l, t in zip(lines, texts) if "\t" not in t), default=0)
     out: list[str] = []
     starts = []  # where each line's text begins in the joined text
     pos = 0  # offset of out[-1] in the joined text
@@ -219,7 +235,7 @@ _BULLET_START = re.compile(r"^\s*[•▪◦·\uf0b7]")
 _LIST_OR_BULLET = re.compile(f"(?:{LIST_ITEM_RX.pattern})|(?:{_BULLET_START.pattern})")  # one match for both
 
 
-def _wrapped(prev: list[Box], prev_text: str, line: list[Box], text: str, right: float, h: float) -> bool:
+def _wrapped(prev: list[Span], prev_text: str, line: list[Span], text: str, right: float, h: float) -> bool:
     """Did `prev` end only because the first word of `line` did not fit on it? Lines with
     tabs, list items and line-end hyphens (left to layout, which checks the word) are not
     joined."""
@@ -229,8 +245,8 @@ def _wrapped(prev: list[Box], prev_text: str, line: list[Box], text: str, right:
         return False
     first = line[0]
     word = text.split(None, 1)[0]
-    est = (first.x1 - first.x0) * len(word) / max(1, len(first.text))
-    return prev[-1].x1 + est + 0.3 * h > right - 0.5 * h
+    est = (first[4] - first[3]) * len(word) / max(1, len(first[5]))
+    return prev[-1][4] + est + 0.3 * h > right - 0.5 * h
 
 
 # ---- Tesseract -------------------------------------------------------------------------

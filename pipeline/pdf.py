@@ -52,7 +52,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
 from .ingest import Document, IngestError
-from .ocr import DPI, Box, WordBox, assemble_fragments, build_document, low_confidence_warning, ocr_image
+from .ocr import DPI, WordBox, assemble_spans, build_document, low_confidence_warning, ocr_image
 
 INK_SCALE = 0.25             # render scale for the ink estimate (18 dpi)
 MIN_CHARS_PER_INK = 0.15     # share of the characters the page's ink predicts, below which the layer is too thin
@@ -165,15 +165,15 @@ def text_layer_boxed(page: pdfium.PdfPage) -> tuple[str, list[WordBox]]:
         raise pdfium.PdfiumError("Failed to load text page.")   # pypdfium2's own message
     try:
         height = page.get_height()
-        frags = []   # a text rectangle is a fragment of a line on its own (ocr._fragments)
-        for l, b, r, t, txt in text_runs(tp):
-            if txt:
-                f = Box(l, height - t, r, height - b, txt, None, height - t)
-                f.parts = [f]
-                frags.append(f)
-        text, placed = assemble_fragments(frags, page.get_width())
         r = _ROUNDED   # r[x] == round(x, 2)
-        return text, [(s, e, r[b.x0], r[b.top], r[b.x1], r[b.bottom]) for s, e, b in placed]
+        frags = []   # a text rectangle is a fragment of a line on its own (ocr.Span), one word
+        for x0, b, x1, t, txt in text_runs(tp):   # placed as its rounded box
+            if txt:
+                top, bottom = height - t, height - b
+                frags.append(((top + bottom) / 2, top, bottom, x0, x1, txt, top,
+                              ((len(txt), (r[x0], r[top], r[x1], r[bottom])),)))
+        text, placed = assemble_spans(frags, page.get_width())
+        return text, [(s, e) + box for s, e, box in placed]
     finally:
         _TEXT_CLOSE(tp)
 
