@@ -152,7 +152,9 @@ class _TokenCounts(dict):
     def __missing__(self, w: str) -> int:
         if len(self) > 400_000:
             self.clear()
-        letters = sum(map(str.isalpha, w))
+        # a first-seen token costs a miss here (a dozen per document): letters counted in
+        # C when every character is one, the common case
+        letters = len(w) if w.isalpha() else sum(map(str.isalpha, w))
         c, wd, unk = _token_verdict(w) if len(w) >= 3 else (0, 0, 0)
         v = self[w] = letters | c << _FIELD | wd << 2 * _FIELD | unk << 3 * _FIELD
         return v
@@ -203,11 +205,12 @@ def _assess_whole(text: str, blocks: list[tuple[int, int, object]], parts: list[
     return _verdict(*(sum(getattr(a, f) for a in parts) for f in ("letters", "dotted", "words", "unknown", "confusion")))
 
 
-@lru_cache(maxsize=200_000)
 def _token_verdict(w: str) -> tuple[int, int, int]:
-    """(confusion, counted word, unknown word) for one token of 3+ characters (`assess`)."""
-    confusion = int(any(c in CONFUSION_CHARS for c in w) and any(c.isalpha() for c in w))
-    if not w.isalpha() or not w.islower():
+    """(confusion, counted word, unknown word) for one token of 3+ characters (`assess`;
+    cached there, in _TOKEN_COUNTS)."""
+    alpha = w.isalpha()
+    confusion = int(not CONFUSION_CHARS.isdisjoint(w) and (alpha or any(map(str.isalpha, w))))
+    if not alpha or not w.islower():
         return confusion, 0, 0
     return confusion, 1, int(not is_valid(w))
 

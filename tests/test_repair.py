@@ -453,3 +453,26 @@ def test_cli_repair_prints_text_and_diff(tmp_path):
     assert clean.exit_code == 0 and clean.stdout == ""
     missing = runner.invoke(main, ["repair", str(tmp_path / "nope.txt")])
     assert missing.exit_code == 1 and "no such file" in missing.stderr
+
+
+def test_token_counts_are_letters_and_verdict_of_each_token():
+    """assess() adds up per-token counts cached in _TokenCounts: the letters, and for
+    tokens of 3+ characters whether one holds an OCR confusion character among letters,
+    is a lower-case word, and one the dictionary rejects (packed into one int)."""
+    from pipeline.repair import CONFUSION_CHARS, TOKEN, _TokenCounts, _unpack, is_valid
+
+    def reference(w: str) -> tuple[int, int, int, int]:
+        letters = sum(1 for c in w if c.isalpha())
+        if len(w) < 3:
+            return letters, 0, 0, 0
+        confusion = int(any(c in CONFUSION_CHARS for c in w) and any(c.isalpha() for c in w))
+        word = int(w.isalpha() and w.islower())
+        return letters, confusion, word, int(word and not is_valid(w))
+
+    text = " ".join(p.read_text(encoding="utf-8") for p in sorted(CORPUS.glob("*.txt")))
+    tokens = set(TOKEN.findall(text)) | {"6ka", "é", "Éé", "ééé", "ab1", "a_b", "x§y", "§§§", "|||", "m6jlig",
+                                         "dverldmnar", "Trafikndmnden", "SÖK", "tjänsteutlåtande", "xqzvy"}
+    counts = _TokenCounts()
+    assert len(tokens) > 1000
+    for w in tokens:
+        assert _unpack(counts[w]) == reference(w), w
