@@ -383,3 +383,23 @@ def test_abbreviation_shortcut_keeps_the_boundaries():
             for j in range(i + 1, min(len(t), i + 3) + 1):
                 if t[i:j].isspace():
                     assert D._is_boundary(t, i, j) == reference(t, i, j), (t, i, j)
+
+
+def test_abbreviation_end_is_the_pattern():
+    """_abbrev_end (endswith tests) says what _ABBREV_END.search says, whatever the case,
+    a last line break, the characters re.IGNORECASE folds ("ſ", the Kelvin sign) or
+    lower-casing that changes the length ("İ")."""
+    import random
+
+    from pipeline.extract import dates as D
+    pieces = ["fr.o.m", "FR.O.M", "t.o.m", "T.O.M", "bl.a", "BL.A", "t.ex", "dnr", "DNR", "ca", "Ca", "s.k", "ſ.k",
+              "s.\u212a", "nr", "jfr", "o.s.v", "1", "12", "123", "\u0663", " ", "\n", "\t", "x", "_", "ä", "İ", "a",
+              ".", "-", "xca", "_nr", "\u00a0", "Σ"]
+    rng = random.Random(5)
+    hits = 0
+    for _ in range(30000):
+        s = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 5)))[-8:]
+        expected = bool(D._ABBREV_END.search(s))
+        assert D._abbrev_end(s) == expected, s
+        hits += expected
+    assert hits > 3000

@@ -368,8 +368,30 @@ def _is_boundary(text: str, i: int, j: int) -> bool:
         last = before[-2:-1] if before.endswith("\n") else before[-1:]
         if not (last.isdecimal() or last.lower() in "maxrkv"):
             return True
-        return not _ABBREV_END.search(before)
+        return not _abbrev_end(before)
     return False
+
+
+_ABBREVS = ("fr.o.m", "t.o.m", "bl.a", "t.ex", "dnr", "ca", "s.k", "nr", "jfr", "o.s.v")   # = _ABBREV_END's
+
+
+def _abbrev_end(before: str) -> bool:
+    """= bool(_ABBREV_END.search(before)), by endswith: re tries that pattern's eleven
+    case-insensitive alternatives at every position of the string."""
+    s = before[:-1] if before[-1:] == "\n" else before   # ($ matches before a last line break)
+    low = s.lower()
+    if len(low) != len(s):
+        return bool(_ABBREV_END.search(before))
+    low = low.replace("ſ", "s")   # what re.IGNORECASE matches for "s" ("K" is lowered to "k")
+    if low.endswith(_ABBREVS):
+        for a in _ABBREVS:
+            k = len(s) - len(a)
+            if low.endswith(a) and (k == 0 or not (s[k - 1].isalnum() or s[k - 1] == "_")):   # \b: no \w before
+                return True
+    n = 0   # (?<!\S)\d{1,2}$: one or two digits after white space or none
+    while n < 3 and n < len(s) and s[-1 - n].isdecimal():
+        n += 1
+    return 0 < n < 3 and (n == len(s) or s[-1 - n].isspace())
 
 
 def sentence_of(spans: list[tuple[int, int]], pos: int) -> tuple[int, int]:
