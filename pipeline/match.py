@@ -34,7 +34,7 @@ from typing import Optional
 import numpy as np
 import yaml
 from rapidfuzz import fuzz
-from rapidfuzz.process import cdist
+from rapidfuzz.fuzz import ratio
 from scipy.optimize import linear_sum_assignment
 
 from .nlp import match_keys
@@ -228,6 +228,7 @@ class _Names:
     """A version's canonical names, laid out for scoring a text against all at once."""
     area: tuple[int, ...]                  # the area of each name, by index
     keys: tuple[tuple[str, ...], ...]      # per key kind: each name's key
+    sorted_keys: tuple[tuple[str, ...], ...]   # the same with its words sorted (_sort_words)
     words: tuple[tuple[Optional[frozenset], ...], ...]   # per kind: each name's content
     # words when there are enough of them to count as contained (see similarity), else None
     n_areas: int
@@ -244,18 +245,26 @@ def _names(taxonomy: Taxonomy) -> _Names:
                 keys[kind].append(k)
                 w = k.split()
                 words[kind].append(frozenset(w) if len(w) >= min_contained else None)
-    return _Names(tuple(area), tuple(map(tuple, keys)), tuple(map(tuple, words)), len(taxonomy.areas))
+    return _Names(tuple(area), tuple(map(tuple, keys)), tuple(tuple(map(_sort_words, k)) for k in keys),
+                  tuple(map(tuple, words)), len(taxonomy.areas))
+
+
+def _sort_words(key: str) -> str:
+    """token_sort_ratio(x, y) is ratio(_sort_words(x), _sort_words(y)): a key's words are
+    separated by single spaces (match_keys), the only white space in it."""
+    return " ".join(sorted(key.split()))
 
 
 def _row_scores(kt: tuple[str, str], names: _Names) -> tuple[float, ...]:
     """(score(text, area) for each area) for a text with keys kt: the same numbers, with
-    token_sort_ratio computed against every name at once (rapidfuzz cdist, in C) instead
-    of pair by pair in Python (the first document naming an area pays for its row)."""
+    the names' words sorted once (token_sort_ratio = ratio of the sorted words) and no
+    memo per pair (the first document naming an area pays for its row)."""
     best = [0.0] * len(names.area)
-    for x, ys, sets in zip(kt, names.keys, names.words):
+    for x, ys, sorted_ys, sets in zip(kt, names.keys, names.sorted_keys, names.words):
         if not x:
             continue
-        ratios = cdist([x], ys, scorer=fuzz.token_sort_ratio, dtype=np.float64)[0].tolist()
+        xs = _sort_words(x)
+        ratios = [ratio(xs, y) for y in sorted_ys]
         xw = set(x.split())
         for j, (y, r, w) in enumerate(zip(ys, ratios, sets)):
             if y and r > best[j]:
@@ -292,21 +301,23 @@ def _assignment(keys: tuple, reps: list[str], taxonomy: Taxonomy) -> list[tuple]
     found = _ASSIGNMENTS.get(memo)
     if found is not None:
         return found
-    scores = score_matrix(reps, taxonomy)
+    # the rows as Python floats for the rest (numpy indexing costs more than it saves here)
+    table = [_score_row(t, taxonomy) for t in reps]
+    scores = np.array(table, dtype=float).reshape(len(reps), len(taxonomy.areas))
     assigned: dict[int, int] = {}
     if scores.size:
         rows, cols = linear_sum_assignment(scores, maximize=True)
         assigned = {int(r): int(c) for r, c in zip(rows, cols)}
     results: list[tuple] = []
-    for r in range(len(reps)):
+    for r, row in enumerate(table):
         c = assigned.get(r)
-        s = float(scores[r, c]) if c is not None else 0.0
+        s = row[c] if c is not None else 0.0
         if c is None or s < THRESHOLD:
-            best = float(scores[r].max()) if scores.size else 0.0
+            best = max(row, default=0.0)
             results.append((None, None, round(best, 1), "local", None))
             continue
         area = taxonomy.areas[c]
-        others = [(float(scores[r, k]), taxonomy.areas[k].id) for k in range(len(taxonomy.areas)) if k != c]
+        others = [(row[k], taxonomy.areas[k].id) for k in range(len(taxonomy.areas)) if k != c]
         rival = max(others, default=(0.0, None))
         status = "ambiguous" if rival[0] >= THRESHOLD and s - rival[0] < AMBIGUITY_MARGIN else "matched"
         results.append((area.id, area.label, round(s, 1), status, rival[1] if status == "ambiguous" else None))
