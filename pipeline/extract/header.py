@@ -31,7 +31,9 @@ PHONE = r"\+?\d[\d \-–]{5,}\d"
 HANDLAGGARE_RX = gated(re.compile(
           r"Handläggare\s*:?\s+(?P<name>[A-ZÅÄÖ][^\n\d:,\t]*?)\s*(?:[\n,\t]|(?=Telefon|Tel\.?|Tfn|Till\b|E-post|$))"))
 PHONE_RX = re.compile(rf"(?:Telefon|Tel\.?|Tfn\.?)\s*:?\s*(?P<phone>{PHONE})", re.I)
-TILL_RX = re.compile(rf"(?:^|\s)Till\s*:?\s+(?P<body>{BOARD}(?:\s+{BOARD})?)(?:\s+(?P<date>{ISO_DATE}))?")
+# = (?:^|\s)Till…, the white space before "Till" tested after it: re then looks for the
+# literal "Till" at memchr speed instead of trying the pattern at every position
+TILL_RX = re.compile(rf"Till(?<!\STill)\s*:?\s+(?P<body>{BOARD}(?:\s+{BOARD})?)(?:\s+(?P<date>{ISO_DATE}))?")
 YTTRANDE_TILL_RX = re.compile(rf"\b(?:Yttrande|Svar|Remissvar)\s+till\s+(?P<body>{BOARD})")
 DATE_LABEL_RX = re.compile(rf"(?:Datum\s*:?\s*)?(?P<date>{ISO_DATE})")
 REMISS_FROM_RX = gated(re.compile(
@@ -200,18 +202,25 @@ def _diarienummer(ctx: Context, out: Out, hs: int, he: int) -> None:
 # only, so no match starts before the run of them that ends at the first cue.
 # (two patterns, each opening with its first character so that re jumps between its
 # candidates; a match of the second starts at the white space before "har")
-_REMISS_FROM_CUE = gated(re.compile(r"[Rr]emiss(?:en|underlag|underlaget)?\s+fr[aå]n"))
-_HAR_CUE = gated(re.compile(r"h(?<=\sh)ar\s+(?:remitterat|skickat|gett|givit|berett|begärt|bjudit)"))
+# (both open with a literal, which re finds at memchr speed: no gate, whose needles would
+# each be a scan of the text, and the case of "[Rr]" tested after "emiss")
+_REMISS_FROM_CUE = re.compile(r"emiss(?<=[Rr]emiss)(?:en|underlag|underlaget)?\s+fr[aå]n")
+_HAR_CUE = re.compile(r"h(?<=\sh)ar\s+(?:remitterat|skickat|gett|givit|berett|begärt|bjudit)")
 _BOARD_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZÅÄÖabcdefghijklmnopqrstuvwxyzåäöéü-")
+
+
+def _first_cue(text: str) -> Optional[int]:
+    """Where the first cue starts ("[Rr]emiss… från", or the white space before "har …")."""
+    cues = [m.start() - 1 for m in (_REMISS_FROM_CUE.search(text),) if m]
+    cues += [m.start() - 1 for m in (_HAR_CUE.search(text),) if m]
+    return min(cues) if cues else None
 
 
 def _remiss_from(ctx: Context, out: Out) -> None:
     text = ctx.text
-    cues = [m.start() for m in (_REMISS_FROM_CUE.search(text),) if m]
-    cues += [m.start() - 1 for m in (_HAR_CUE.search(text),) if m]
-    if not cues:
+    lo = _first_cue(text)
+    if lo is None:
         return
-    lo = min(cues)
     while lo > 0 and (text[lo - 1] in _BOARD_CHARS or text[lo - 1].isspace()):
         lo -= 1
     m = REMISS_FROM_RX.search(text, lo)
@@ -348,7 +357,7 @@ def _issuing_body(ctx: Context, out: Out) -> None:
         if score >= 3:
             out.set("issuing_body", best, spans[best][:3])
             return
-    generic = re.search(r"\b(?:[Ss]tadsdelsförvaltningen|Förvaltningens? )", text)
-    if board and generic:
+    generic = re.search(r"\b(?:[Ss]tadsdelsförvaltningen|Förvaltningens? )", text) if board else None
+    if generic:
         out.set("issuing_body", board.replace("stadsdelsnämnd", "stadsdelsförvaltning"),
                 [(generic.start(), generic.end())])
