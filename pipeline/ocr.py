@@ -181,6 +181,7 @@ def assemble_spans(frags: list[Span], page_width: float) -> tuple[str, list[tupl
     texts, placed = [], []   # placed: per line, (start, end in the line, word)
     tab_at = 0.25 * page_width
     gap = 1.5 * h
+    right = None   # where the lines without a tab end, at the most
     for line in lines:
         if len(line) == 1 and len(line[0][7]) == 1:   # the common case, written out
             b = line[0]
@@ -188,65 +189,68 @@ def assemble_spans(frags: list[Span], page_width: float) -> tuple[str, list[tupl
             if b[3] - left > tab_at:
                 texts.append("\t" + b[5])
                 placed.append([(1, 1 + n, p)])
-            else:
-                texts.append(b[5])
-                placed.append([(0, n, p)])
-            continue
-        if len(line) > 1:
-            line.sort(key=_X0)
-        text = "\t" if line[0][3] - left > tab_at else ""
-        words = []
-        prev = None
-        for b in line:
-            if prev is not None:
-                text += "\t" if b[3] - prev[4] > gap else " "
-            prev = b
-            at = len(text)
-            for n, p in b[7]:
-                words.append((at, at + n, p))
-                at += n + 1
-            text += b[5]
-        texts.append(text)
-        placed.append(words)
-    right = max((l[-1][4] for l, t in zip(lines, texts) if "\t" not in t), default=0)
-    out: list[str] = []
-    starts = []  # where each line's text begins in the joined text
-    pos = 0  # offset of out[-1] in the joined text
-    for k, text in enumerate(texts):
-        if k:
-            # a larger font has a larger pitch of its own (titles wrapped over two lines)
-            own = 1.2 * heights[k - 1]
-            if pitch and tops[k] - tops[k - 1] > 1.3 * (pitch if pitch >= own else own):
-                pos += len(out[-1]) + 1
-                out.append("")
-            elif (right and "\t" not in text and "\t" not in texts[k - 1]   # _wrapped's quick refusals
-                  and _wrapped(lines[k - 1], texts[k - 1], lines[k], text, right, h)):
-                starts.append(pos + len(out[-1]) + 1)
-                out[-1] += " " + text  # the previous line was full: the word did not fit
                 continue
-            pos += len(out[-1]) + 1
-        out.append(text)
+            text = b[5]
+            texts.append(text)
+            placed.append([(0, n, p)])
+        else:
+            if len(line) > 1:
+                line.sort(key=_X0)
+            text = "\t" if line[0][3] - left > tab_at else ""
+            words = []
+            prev = None
+            for b in line:
+                if prev is not None:
+                    text += "\t" if b[3] - prev[4] > gap else " "
+                prev = b
+                at = len(text)
+                for n, p in b[7]:
+                    words.append((at, at + n, p))
+                    at += n + 1
+                text += b[5]
+            texts.append(text)
+            placed.append(words)
+        if "\t" not in text and (right is None or line[-1][4] > right):
+            right = line[-1][4]
+    if right is None:
+        right = 0
+    # the page text: the lines joined by a line break, a blank line where a paragraph
+    # ends, a space where a line was full (the next line's first word did not fit)
+    pieces, starts, pos = [texts[0]], [0], len(texts[0])   # starts: where each line begins
+    for k in range(1, len(texts)):
+        text, prev_text = texts[k], texts[k - 1]
+        # a larger font has a larger pitch of its own (titles wrapped over two lines)
+        own = 1.2 * heights[k - 1]
+        if pitch and tops[k] - tops[k - 1] > 1.3 * (pitch if pitch >= own else own):
+            sep = "\n\n"
+        elif (right and "\t" not in text and "\t" not in prev_text and not prev_text.endswith("-")
+              and _wrapped(lines[k - 1][-1][4], lines[k][0], text, right, h)):
+            sep = " "
+        else:
+            sep = "\n"
+        pos += len(sep)
         starts.append(pos)
+        pos += len(text)
+        pieces.append(sep)
+        pieces.append(text)
     boxes = [(at + s, at + e, p) for at, words in zip(starts, placed) for s, e, p in words]
-    return "\n".join(out), boxes
+    return "".join(pieces), boxes
 
 
 _BULLET_START = re.compile(r"^\s*[•▪◦·\uf0b7]")
 _LIST_OR_BULLET = re.compile(f"(?:{LIST_ITEM_RX.pattern})|(?:{_BULLET_START.pattern})")  # one match for both
 
 
-def _wrapped(prev: list[Span], prev_text: str, line: list[Span], text: str, right: float, h: float) -> bool:
-    """Did `prev` end only because the first word of `line` did not fit on it? Lines with
-    tabs, list items and line-end hyphens (left to layout, which checks the word) are not
-    joined."""
-    if "\t" in prev_text or "\t" in text or prev_text.endswith("-") or not right:
-        return False
+def _wrapped(prev_x1: float, first: Span, text: str, right: float, h: float) -> bool:
+    """Did the previous line (ending at `prev_x1`) end only because the first word of
+    `text`, whose first fragment is `first`, did not fit on it? The caller refuses lines
+    with tabs and lines ending in a hyphen (left to layout, which checks the word); list
+    items are not joined either."""
     if _LIST_OR_BULLET.match(text):
         return False
-    first = line[0]
     word = text.split(None, 1)[0]
     est = (first[4] - first[3]) * len(word) / max(1, len(first[5]))
-    return prev[-1][4] + est + 0.3 * h > right - 0.5 * h
+    return prev_x1 + est + 0.3 * h > right - 0.5 * h
 
 
 # ---- Tesseract -------------------------------------------------------------------------
