@@ -167,7 +167,7 @@ def text_layer_boxed(page: pdfium.PdfPage) -> tuple[str, list[WordBox]]:
         height = page.get_height()
         r = _ROUNDED   # r[x] == round(x, 2)
         frags = []   # a text rectangle is a fragment of a line on its own (ocr.Span), one word
-        for x0, b, x1, t, txt in text_runs(tp):   # placed as its rounded box
+        for (x0, b, x1, t), txt in zip(*text_runs(tp)):   # placed as its rounded box
             if txt:
                 top, bottom = height - t, height - b
                 frags.append(((top + bottom) / 2, top, bottom, x0, x1, txt, top,
@@ -178,16 +178,16 @@ def text_layer_boxed(page: pdfium.PdfPage) -> tuple[str, list[WordBox]]:
         _TEXT_CLOSE(tp)
 
 
-def text_runs(tp: int) -> list[tuple[float, float, float, float, str]]:
+def text_runs(tp: int) -> tuple[list[tuple[float, float, float, float]], list[str]]:
     """pdfium's text rectangles (a run of characters of one text object: a line of a
     paragraph, a name in a column, a bold word), each (left, bottom, right, top) in PDF
-    points with its text, white space collapsed and stripped: what
+    points, and their texts, white space collapsed and stripped: what
     PdfTextPage.get_text_bounded(rect) gives, read in one pass (see _run_texts).
     `tp`: the raw text page handle (FPDFText_LoadPage's, as an int)."""
     tp = _P(tp)   # as a c_void_p value for the untyped calls
     n = _COUNT_RECTS(tp, 0, -1)
     if n <= 0:
-        return []
+        return [], []
     # GetRect writes left, top, right, bottom: placed in memory as (left, bottom, right, top)
     box = (ctypes.c_double * 4)()
     at = ctypes.addressof(box)
@@ -202,8 +202,7 @@ def text_runs(tp: int) -> list[tuple[float, float, float, float, str]]:
                  for rect, txt in zip(rects, texts)]
     # "\x02": pdfium's mark for a hyphen glyph at a line end (the layout stage joins the
     # word if the lexicon agrees); " ".join(t.split()) == _WS.sub(" ", t).strip()
-    return [(l, b, r, t, " ".join((txt.replace("\x02", "-") if "\x02" in txt else txt).split()))
-            for (l, b, r, t), txt in zip(rects, texts)]
+    return rects, [" ".join((txt.replace("\x02", "-") if "\x02" in txt else txt).split()) for txt in texts]
 
 
 def _run_texts(tp: ctypes.c_void_p, rects: list) -> list[Optional[str]]:
@@ -466,7 +465,8 @@ class _Page:
     """A page read through its raw handle, what read_page needs of a PdfPage: pypdfium2's
     PdfPage (a finalizer, a repr, its parent's set of kids, closing) costs ~16 us a page,
     a tenth of reading a text page. The PdfPage is made only to render the page (ink,
-    OCR), reloaded in its place. (The document is opened without forms: no form env.)"""
+    OCR), on the page loaded already, as PdfDocument.get_page makes it (loading the page
+    again cost ~0.4 ms). (The document is opened without forms: no form env.)"""
     __slots__ = ("raw", "doc", "index", "page")
 
     def __init__(self, doc: pdfium.PdfDocument, index: int):
@@ -483,8 +483,8 @@ class _Page:
 
     def render(self, **kwargs) -> pdfium.PdfBitmap:
         if self.page is None:
-            _CLOSE_PAGE(self.raw)
-            self.page = self.doc[self.index]
+            self.page = pdfium.PdfPage(ctypes.cast(self.raw, pdfium_c.FPDF_PAGE), self.doc, None)
+            self.doc._add_kid(self.page)   # as get_page does: closed before the document
             self.raw = self.page.raw
         return self.page.render(**kwargs)
 
