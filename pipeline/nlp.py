@@ -17,6 +17,7 @@ import re
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
+from typing import Optional
 
 import snowballstemmer
 import spacy
@@ -98,15 +99,57 @@ def match_keys(text: str) -> tuple[str, str]:
 
     The lemma key handles irregular inflection; the surface key stays comparable when
     OCR damage keeps a word out of the lemma table (then both sides are only stemmed)."""
-    doc = _lemmatized(re.sub(r"\s+", " ", text).strip().casefold())
+    text = re.sub(r"\s+", " ", text).strip().casefold()
+    words = _plain_words(text)
+    if words is not None:   # what spaCy would make of it, without a Doc (see _plain_words)
+        table = _lemma_table()
+        pairs = ((_lookup(table, w), w.lower()) for w in words)
+    else:
+        pairs = ((t.lemma_, t.lower_) for t in _lemmatized(text) if not (t.is_space or t.is_punct))
     lemma_key, surface_key = [], []
-    for t in doc:
-        if t.is_space or t.is_punct:
-            continue
-        surface = _fix_ocr_token(t.lower_)
+    for lemma, lower in pairs:
+        surface = _fix_ocr_token(lower)
         if surface in STOPWORDS:
             continue
-        lemma = t.lemma_ or surface
-        lemma_key.append(_stem_fold(lemma))
+        lemma_key.append(_stem_fold(lemma or surface))
         surface_key.append(_stem_fold(surface))
     return " ".join(lemma_key), " ".join(surface_key)
+
+
+@lru_cache(maxsize=1)
+def _lemma_table():
+    """The lookup lemmatizer's table, or None when the pipeline lemmatizes otherwise (of
+    the pipeline loaded once per process)."""
+    nlp = get_nlp()
+    if "lemmatizer" not in nlp.pipe_names or nlp.get_pipe("lemmatizer").mode != "lookup":
+        return None
+    return nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup", {})
+
+
+def _lookup(table, word: str) -> str:
+    """The lemma spaCy's lookup lemmatizer gives a token with this text."""
+    r = table.get(word, word)
+    return r if isinstance(r, str) else r[0]
+
+
+def _plain_words(text: str) -> Optional[list[str]]:
+    """The words of a phrase (single spaces between them) when spaCy's tokenizer makes one
+    token of each, none of them space or punctuation: letters only, no special case, no
+    prefix, suffix or infix its rules would split off. The lookup lemmatizer then gives a
+    token text's entry in its table, else the text. None when any word is otherwise, or
+    the pipeline has no lookup lemmatizer: then spaCy itself is asked. (Making a Doc costs
+    ~45 µs for a phrase with words the tokenizer has not seen: the first document naming
+    an area pays it.)"""
+    if not text or _lemma_table() is None:
+        return None
+    words = text.split(" ")
+    return words if all(map(_plain_word, words)) else None
+
+
+@lru_cache(maxsize=1 << 16)
+def _plain_word(word: str) -> bool:
+    tok = get_nlp().tokenizer
+    return (word.isalpha() and word not in tok.rules
+            and (tok.prefix_search is None or tok.prefix_search(word) is None)
+            and (tok.suffix_search is None or tok.suffix_search(word) is None)
+            and (tok.infix_finditer is None or next(tok.infix_finditer(word), None) is None))

@@ -291,3 +291,42 @@ def test_nlp_lemmas_and_keys():
     doc = get_nlp()("Den övergripande samverkansöverenskommelsen ersätter samverkansavtalet.")
     assert [s.text for s in doc.spans["agreements"]] == ["samverkansöverenskommelsen", "samverkansavtalet"]
     assert len(list(get_nlp()("Första meningen. Andra meningen.").sents)) == 2
+
+
+def test_match_keys_without_a_doc_are_spacys():
+    """match_keys answers phrases of plain words (letters, nothing spaCy's tokenizer would
+    split off) from the lookup table without making a Doc: the same keys as the Doc's
+    tokens give, on labelled pairs, gold texts, names, frequent words and phrases of them;
+    other phrases still go through spaCy."""
+    import random
+
+    from wordfreq import top_n_list
+
+    from pipeline import nlp
+
+    def doc_keys(text: str) -> tuple[str, str]:
+        lemma_key, surface_key = [], []
+        for t in nlp._lemmatized(re.sub(r"\s+", " ", text).strip().casefold()):
+            if t.is_space or t.is_punct:
+                continue
+            surface = nlp._fix_ocr_token(t.lower_)
+            if surface in nlp.STOPWORDS:
+                continue
+            lemma_key.append(nlp._stem_fold(t.lemma_ or surface))
+            surface_key.append(nlp._stem_fold(surface))
+        return " ".join(lemma_key), " ".join(surface_key)
+
+    with PAIRS.open(encoding="utf-8") as f:
+        texts = [row["text"] for row in csv.DictReader(f)]
+    texts += [m["text"] for areas in GOLD.values() for m in areas] + damaged_002_areas()
+    texts += [n for t in match.load_taxonomies().values() for a in t.areas for n in a.names]
+    words = top_n_list("sv", 5000)
+    rng = random.Random(7)
+    texts += words + [" ".join(rng.sample(words, rng.randrange(1, 6))) for _ in range(2000)]
+    texts += ["", "  ", "ÖKAD  TRYGGHET", "1 staden", "S:t Eriks", "e-handel", "brott/våld", "Unga i risk- och",
+              "Trygghet (2019)", "våld i nära relationer.", "6vergripande samverkan"]
+    plain = 0
+    for text in texts:
+        plain += nlp._plain_words(re.sub(r"\s+", " ", text).strip().casefold()) is not None
+        assert match_keys(text) == doc_keys(text), text
+    assert plain >= 0.9 * len(texts) and plain < len(texts)
