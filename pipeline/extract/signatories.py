@@ -275,6 +275,9 @@ def _lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
 # the first and last characters of a _NAME_TOKEN word
 _NAME_FIRST = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZÅÄÖÉÜ")
 _NAME_LAST = frozenset("abcdefghijklmnopqrstuvwxyzåäöéüë.")
+# what a word's last character lower-cases to when its fold() ends in a head (fold maps
+# "é" and "è" to "e"): most words end otherwise, and are told from heads without a fold
+_HEAD_ENDS = frozenset(h[-1] for h in _HEADS) | {"é", "è"}
 # words (as split from a line, trailing ",;:" kept) known to be no title head: a new line's
 # words are looked up all at once (a set operation, in C), only the others one by one
 _PLAIN_WORDS: set[str] = set()
@@ -300,7 +303,8 @@ def _any_title(words: list[str]) -> bool:
     if len(_PLAIN_WORDS) + len(new) > _PLAIN_KEPT:
         _PLAIN_WORDS.clear()
     for w in new:
-        if _is_title_head(w.rstrip(",;:")):
+        bare = w.rstrip(",;:")
+        if bare[-1:].lower() in _HEAD_ENDS and _is_title_head(bare):
             return True
         _PLAIN_WORDS.add(w)
     return False
