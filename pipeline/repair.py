@@ -129,25 +129,26 @@ def assess(text: str) -> Assessment:
     OCR keeps none and leaves a fifth or more of the words out of the lexicon."""
     # every page is assessed twice (alone and in the whole document), clean ones too:
     # the counts of each distinct token are looked up once (_TokenCounts) and added in C,
-    # a white-space chunk at a time (_ChunkCounts: str.split instead of a regex scan)
-    dotted = sum(text.count(c) for c in SWEDISH_DOTS)
-    letters, confusion, words, unknown = _unpack(sum(map(_CHUNK_COUNTS.__getitem__, text.split())))
+    # a white-space chunk at a time (_ChunkCounts: str.split instead of a regex scan); the
+    # å/ä/ö too (letters, so in tokens), instead of a scan of the text per letter
+    letters, confusion, words, unknown, dotted = _unpack(sum(map(_CHUNK_COUNTS.__getitem__, text.split())))
     return _verdict(letters, dotted, words, unknown, confusion)
 
 
 _FIELD = 40   # bits per count in a packed sum: no count exceeds the text's length (< 2**40)
 
 
-def _unpack(v: int) -> tuple[int, int, int, int]:
-    """(letters, confusion, counted words, unknown words) from their packed sum."""
+def _unpack(v: int) -> tuple[int, int, int, int, int]:
+    """(letters, confusion, counted words, unknown words, å/ä/ö) from their packed sum."""
     mask = (1 << _FIELD) - 1
-    return v & mask, (v >> _FIELD) & mask, (v >> 2 * _FIELD) & mask, v >> 3 * _FIELD
+    return (v & mask, (v >> _FIELD) & mask, (v >> 2 * _FIELD) & mask, (v >> 3 * _FIELD) & mask,
+            v >> 4 * _FIELD)
 
 
 class _TokenCounts(dict):
-    """token -> its letters (every letter of a text is in a TOKEN), and for tokens of 3+
-    characters _token_verdict's counts, packed into one int (_unpack), so that a page's
-    counts are one sum over its tokens (cached per process)."""
+    """token -> its letters (every letter of a text is in a TOKEN), its å/ä/ö, and for
+    tokens of 3+ characters _token_verdict's counts, packed into one int (_unpack), so
+    that a page's counts are one sum over its tokens (cached per process)."""
 
     def __missing__(self, w: str) -> int:
         if len(self) > 400_000:
@@ -155,8 +156,9 @@ class _TokenCounts(dict):
         # a first-seen token costs a miss here (a dozen per document): letters counted in
         # C when every character is one, the common case
         letters = len(w) if w.isalpha() else sum(map(str.isalpha, w))
+        dotted = 0 if w.isascii() else sum(map(w.count, SWEDISH_DOTS))
         c, wd, unk = _token_verdict(w) if len(w) >= 3 else (0, 0, 0)
-        v = self[w] = letters | c << _FIELD | wd << 2 * _FIELD | unk << 3 * _FIELD
+        v = self[w] = letters | c << _FIELD | wd << 2 * _FIELD | unk << 3 * _FIELD | dotted << 4 * _FIELD
         return v
 
 

@@ -456,23 +456,42 @@ def test_cli_repair_prints_text_and_diff(tmp_path):
 
 
 def test_token_counts_are_letters_and_verdict_of_each_token():
-    """assess() adds up per-token counts cached in _TokenCounts: the letters, and for
-    tokens of 3+ characters whether one holds an OCR confusion character among letters,
+    """assess() adds up per-token counts cached in _TokenCounts: the letters, the å/ä/ö,
+    and for tokens of 3+ characters whether one holds an OCR confusion character among letters,
     is a lower-case word, and one the dictionary rejects (packed into one int)."""
     from pipeline.repair import CONFUSION_CHARS, TOKEN, _TokenCounts, _unpack, is_valid
 
-    def reference(w: str) -> tuple[int, int, int, int]:
+    def reference(w: str) -> tuple[int, int, int, int, int]:
         letters = sum(1 for c in w if c.isalpha())
+        dotted = sum(1 for c in w if c in "åäöÅÄÖ")
         if len(w) < 3:
-            return letters, 0, 0, 0
+            return letters, 0, 0, 0, dotted
         confusion = int(any(c in CONFUSION_CHARS for c in w) and any(c.isalpha() for c in w))
         word = int(w.isalpha() and w.islower())
-        return letters, confusion, word, int(word and not is_valid(w))
+        return letters, confusion, word, int(word and not is_valid(w)), dotted
 
     text = " ".join(p.read_text(encoding="utf-8") for p in sorted(CORPUS.glob("*.txt")))
     tokens = set(TOKEN.findall(text)) | {"6ka", "é", "Éé", "ééé", "ab1", "a_b", "x§y", "§§§", "|||", "m6jlig",
-                                         "dverldmnar", "Trafikndmnden", "SÖK", "tjänsteutlåtande", "xqzvy"}
+                                         "dverldmnar", "Trafikndmnden", "SÖK", "tjänsteutlåtande", "xqzvy",
+                                         "Åå", "ÖVERLÄMNAR", "å1ä"}
     counts = _TokenCounts()
     assert len(tokens) > 1000
     for w in tokens:
         assert _unpack(counts[w]) == reference(w), w
+
+
+def test_assess_counts_every_dotted_letter_and_letter_of_the_text():
+    """assess() sums chunk counts; its å/ä/ö and letters are the text's own (every letter
+    stands in a token, no token holds white space), whatever the punctuation around."""
+    import random
+
+    from pipeline.repair import TOKEN
+
+    rng = random.Random(11)
+    texts = [p.read_text(encoding="utf-8") for p in sorted(CORPUS.glob("*.txt"))]
+    alphabet = list("aåäöÅÄÖé6&§|{x-.,:;()\"' \n\t\u00a0") + ["Å.", "ö,", "(ä)"]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 300))) for _ in range(300)]
+    for text in texts:
+        a = assess(text)
+        assert a.dotted == sum(text.count(c) for c in "åäöÅÄÖ")
+        assert a.letters == sum(1 for m in TOKEN.finditer(text) for c in m.group(0) if c.isalpha())
