@@ -75,21 +75,28 @@ class MappedText:
 
 
 class TextBuilder:
-    """Assembles a new MappedText from pieces of an old one."""
+    """Assembles a new MappedText from pieces of an old one.
+
+    The new offsets and flags are kept as a list of pieces (views of the source's arrays
+    where they are copied as they are) and joined once in build(): one copy of each kept
+    range instead of a slice, an extend and the array's regrowth (a document's text goes
+    through a builder a dozen times). A builder builds once."""
 
     def __init__(self, src: MappedText):
         self.src = src
         self.parts: list[str] = []
-        self.offsets = array("q")
-        self.flags = bytearray()
+        self._offsets: list = []     # buffers of int64 offsets, in order
+        self._flags: list = []       # buffers of flag bytes, in order
+        self._src_offsets = memoryview(src.offsets)
+        self._src_flags = memoryview(src.flags)
 
     def keep(self, start: int, end: int) -> None:
         if end <= start:
             return
         s = self.src
         self.parts.append(s.text[start:end])
-        self.offsets.extend(s.offsets[start:end])
-        self.flags.extend(s.flags[start:end])
+        self._offsets.append(self._src_offsets[start:end])
+        self._flags.append(self._src_flags[start:end])
 
     def replace(self, start: int, end: int, new: str, flag: int = 0) -> None:
         """Put `new` where [start, end) of the source was."""
@@ -99,9 +106,13 @@ class TextBuilder:
         old = s.text[start:end]
         self.parts.append(new)
         if len(new) == end - start:
-            self.offsets.extend(s.offsets[start:end])
-            self.flags.extend(
-                (s.flags[start + i] | (flag if new[i] != old[i] else 0)) for i in range(len(new)))
+            self._offsets.append(self._src_offsets[start:end])
+            flags = s.flags[start:end]
+            if flag:    # OR-ed into the characters that differ
+                for i, (a, b) in enumerate(zip(new, old)):
+                    if a != b:
+                        flags[i] |= flag
+            self._flags.append(flags)
         else:
             # a common prefix and suffix map one to one ("X-\nY" -> "X-Y" moves no letter);
             # the rest is spread evenly over the old rest, first to first, last to last
@@ -111,25 +122,26 @@ class TextBuilder:
                 p += 1
             while q < min(n_old, n_new) - p and new[-1 - q] == old[-1 - q]:
                 q += 1
-            self.offsets.extend(s.offsets[start:start + p])
             m_old, m_new = n_old - p - q, n_new - p - q
-            for k in range(m_new):
-                j = start + p + (round(k * (m_old - 1) / (m_new - 1)) if m_new > 1 and m_old > 0 else 0)
-                self.offsets.append(s.offsets[j])
-            self.offsets.extend(s.offsets[end - q:end])
-            self.flags.extend([flag | (s.flags[start] if start < len(s.flags) else 0)] * n_new)
+            mid = array("q", (s.offsets[start + p + (round(k * (m_old - 1) / (m_new - 1)) if m_new > 1 and m_old > 0 else 0)]
+                              for k in range(m_new)))
+            self._offsets += (self._src_offsets[start:start + p], mid, self._src_offsets[end - q:end])
+            self._flags.append(bytes([flag | (s.flags[start] if start < len(s.flags) else 0)]) * n_new)
 
     def insert(self, at: int, new: str, flag: int = 0) -> None:
         self.parts.append(new)
-        self.offsets.extend([self.src.offsets[at]] * len(new))
-        self.flags.extend([flag] * len(new))
+        self._offsets.append(array("q", [self.src.offsets[at]]) * len(new))
+        self._flags.append(bytes([flag]) * len(new))
 
     def build(self) -> MappedText:
         text = "".join(self.parts)
-        end = self.offsets[-1] + 1 if self.offsets else self.src.offsets[-1]
-        offs = array("q", self.offsets)
-        offs.append(max(end, self.src.offsets[-1]) if not self.offsets else end)
-        return MappedText(text, offs, bytearray(self.flags))
+        offs = array("q")
+        offs.frombytes(b"".join(self._offsets))
+        offs.append(offs[-1] + 1 if offs else self.src.offsets[-1])
+        flags = bytearray().join(self._flags)
+        # the views of the source are let go (an array cannot be resized while viewed)
+        self._offsets = self._flags = self._src_offsets = self._src_flags = None
+        return MappedText(text, offs, flags)
 
 
 def concat(pieces: Iterable[MappedText], sep: str = "\n") -> MappedText:
