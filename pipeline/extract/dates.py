@@ -335,9 +335,11 @@ def _boundary_candidates(text: str) -> list[tuple[int, int]]:
 @lru_cache(maxsize=4)
 def _sentences_cached(text: str) -> tuple[tuple[int, int], ...]:
     # dates and stance both split the same document text
-    out, start = [], 0
+    out, start, n = [], 0, len(text)
     for i, j in _boundary_candidates(text):
-        if _is_boundary(text, i, j):
+        # a run holding two line breaks or ending the text is one (_is_boundary's first
+        # test, made here without a call: most boundaries are blank lines)
+        if j == n or text.count("\n", i, j) >= 2 or _is_boundary(text, i, j):
             if i > start:
                 out.append((start, i))
             start = j
@@ -548,6 +550,14 @@ def validity(text: str, mentions: list[Mention], remiss_answer: bool = False) ->
 
 
 _WS = re.compile(r"\s+")
+
+
+def _ws(s: str) -> str:
+    """= _WS.sub(" ", s): most mentions hold no white space but single spaces (every other
+    white space character is unprintable)."""
+    return s if s.isprintable() and "  " not in s else _WS.sub(" ", s)
+
+
 _REMISS_WORD_RX = re.compile(r"remiss", re.I)
 
 
@@ -576,7 +586,7 @@ def extract(ctx, out) -> None:
             m.spans = [(m.start, m.end)]
             merged[key] = m
     for m in merged.values():
-        out.append("dates", {"iso": m.iso, "text": _WS.sub(" ", m.text), "kind": m.kind,
+        out.append("dates", {"iso": m.iso, "text": _ws(m.text), "kind": m.kind,
                              "precision": m.precision, "year_inferred": m.year_inferred}, m.spans)
 
     head_text = text[head[0]:head[1]]

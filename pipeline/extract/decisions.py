@@ -90,7 +90,6 @@ _SENT_SPLIT = re.compile(r"(?<=[.!?])\s+(?=(?:\d{1,2}[.)]?\s+)?[A-ZÅÄÖ])|(?<=
 _ACTION_PATTERNS = [rx for _, rx in _ACTION_RX]
 
 
-_WS = re.compile(r"\s+")
 _NONSPACE = re.compile(r"\S+")
 _LINE = re.compile(r"[^\n]+")
 _NUMBER_AT_END = re.compile(r"(?:^|:)\s*\d{1,2}[.)]$")
@@ -221,7 +220,7 @@ def parse_section(text: str, start: int, end: int) -> list[dict]:
         prev_end = e
     out = []
     for it in items:
-        body = _WS.sub(" ", it["raw"]).strip()
+        body = " ".join(it["raw"].split())   # = re.sub(r"\s+", " ", …).strip(), faster
         # the number of the next numbered heading ("… kommunstyrelsen. 2. Bakgrund" flattened)
         body = _NEXT_NUMBER_TAIL.sub("", body)
         out.append({"number": it["number"], "text": body, "spans": [(it["start"], it["end"])],

@@ -94,18 +94,17 @@ class Area:
         return fold(self.text)
 
 
-_WS = re.compile(r"\s+")
 _SENTENCE_MARK_END = re.compile(r"[.!?;]$")
 
 
 def clean_area(s: str) -> str:
-    s = _WS.sub(" ", s).strip().strip("”“\"'*").strip()
+    s = " ".join(s.split()).strip("”“\"'*").strip()   # (= re.sub(r"\s+", " ", s).strip(), faster)
     s = s.rstrip(".,;:").strip()
     return s[:1].upper() + s[1:]
 
 
 def clean_goal(s: str) -> str:
-    return _WS.sub(" ", s).strip()
+    return " ".join(s.split())   # = re.sub(r"\s+", " ", s).strip(), faster
 
 
 def _looks_like_area(s: str) -> bool:

@@ -59,14 +59,14 @@ DOC_TYPE_WORDS = [("tjänsteutlåtande", r"Tjänsteutlåtande"), ("yttrande", r"
 SUBTITLE_RX = re.compile(r"(?:(?<=[^.\s])\s+|\n\s*\n\s*)(?=(?:Svar på remiss|Svar pa remiss|Remiss från|Dnr\b|Diarienummer))")
 
 
-_WS = re.compile(r"\s+")
 _LINE = re.compile(r"[^\n]+")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _WORD_TILL = re.compile(r"^\w+ till ")
 
 
 def _norm(s: str) -> str:
-    return _WS.sub(" ", s).strip()
+    # = re.sub(r"\s+", " ", s).strip() (str.split() splits at what \s matches), faster
+    return " ".join(s.split())
 
 
 def _cap(s: str) -> str:

@@ -60,20 +60,31 @@ _VERBISH = re.compile(r"[a-zåäö]{2,}(?:at|ats|it|its|ade|ades|ande)")
 _FILLER = re.compile(r"^(?:är|består|enligt förslaget|i dag(?:släget)?|utöver|av|representanter|från|lokalt)\b\s*,?\s*", re.I)
 
 
-_WS = re.compile(r"\s+")
 _YEAR_TAIL = re.compile(r"\s+(?:19|20)\d\d(?:\s?[-–]\s?(?:19|20)\d\d)?$")
 _YEARS = re.compile(r"(?:19|20)\d\d(?:[-–](?:19|20)\d\d)?")
 _NONSPACE = re.compile(r"\S+")
 _LIST_SEPARATOR = re.compile(r",\s*|\s+och\s+|\s+samt\s+(?:från\s+)?")
+# what an enumeration's body may open with, dropped
+_LEAD_VERB = re.compile(r"^(?:är|består av|utgörs av)\s+(?:enligt förslaget\s+)?")
+_LEAD_UTOVER_PAIR = re.compile(r"^utöver\s+(\S+)\s+och\s+(\S+)\s+(?=[A-ZÅÄÖa-zåäö])")
+_LEAD_UTOVER = re.compile(r"^,?\s*utöver\s+")
+
+
+def _lead_sub(rx: re.Pattern, s: str, repl: str = "") -> str:
+    """= rx.sub(repl, s) for a pattern that opens with "^" (no re.M): tried at the start
+    only, where sub() would try every position of the string."""
+    m = rx.match(s)
+    return s if m is None else (m.expand(repl) if repl else "") + s[m.end():]
 
 
 def _clean(item: str) -> str | None:
-    item = _WS.sub(" ", item).strip(" ,.;:")
-    item = _YEAR_TAIL.sub("", item)
+    item = " ".join(item.split()).strip(" ,.;:")   # (= re.sub(r"\s+", " ", item).strip(" ,.;:"))
+    if item[-1:].isdigit():   # (every match of _YEAR_TAIL ends with a digit)
+        item = _YEAR_TAIL.sub("", item)
     prev = None
     while prev != item:
         prev = item
-        item = _FILLER.sub("", item).strip(" ,")
+        item = _lead_sub(_FILLER, item).strip(" ,")
     if not item or item.lower() in GENERIC or len(item) < 3:
         return None
     return item[0].upper() + item[1:]
@@ -88,7 +99,7 @@ def _in_place(word: str, nxt: str) -> bool:
 def _name_tail(text: str) -> str:
     """A name that runs from the start of `text` until a stop word or punctuation."""
     words = []
-    toks = [w for w in _WS.split(text.strip()) if w]
+    toks = text.split()   # (= the \s+-separated words)
     for i, w in enumerate(toks):
         bare = w.rstrip(".,;:")
         if _in_place(bare, toks[i + 1] if i + 1 < len(toks) else ""):
@@ -127,7 +138,7 @@ def principal(text: str, regions: list[tuple[int, int]]) -> list[tuple[str, tupl
     for a, b in regions:
         m = _MELLAN.search(text, a, b)
         if m:
-            x = re.sub(r"\s+", " ", m.group(1)).strip()
+            x = " ".join(m.group(1).split())
             y = _name_tail(m.group(2))
             return [(x, m.span(1)), (y, (m.start(2), m.start(2) + len(y)))]
     for a, b in regions:
@@ -145,10 +156,10 @@ def enumerated(text: str) -> list[tuple[str, tuple[int, int]]]:
             body = m.group("body")
             if "ut" in rx.groupindex and m.group("ut"):
                 body = m.group("ut") + ", " + body
-            body = re.sub(r"^(?:är|består av|utgörs av)\s+(?:enligt förslaget\s+)?", "", body.strip())
+            body = _lead_sub(_LEAD_VERB, body.strip())
             # "utöver A och B" without commas: the clause is two single words
-            body = re.sub(r"^utöver\s+(\S+)\s+och\s+(\S+)\s+(?=[A-ZÅÄÖa-zåäö])", r"\1, \2, ", body.strip())
-            body = re.sub(r"^,?\s*utöver\s+", "", body)
+            body = _lead_sub(_LEAD_UTOVER_PAIR, body.strip(), r"\1, \2, ")
+            body = _lead_sub(_LEAD_UTOVER, body)
             if rx in _RUNNING:
                 body = _until_stop(body)
             for part in _split(body):

@@ -94,12 +94,11 @@ def is_given(token: str) -> bool:
     return t in given_names() or ("-" in t and all(p in given_names() for p in t.split("-") if p))
 
 
-_WS = re.compile(r"\s+")
 _NONSPACE = re.compile(r"\S+")
 
 
 def _ws(s: str) -> str:
-    return _WS.sub(" ", s).strip()
+    return " ".join(s.split())   # = re.sub(r"\s+", " ", s).strip(), faster
 
 
 @dataclass
