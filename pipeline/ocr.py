@@ -136,23 +136,24 @@ def assemble_lines_boxed(runs: list[list[Box]], page_width: float) -> tuple[str,
 def assemble_fragments(frags: list[Box], page_width: float) -> tuple[str, list[tuple[int, int, Box]]]:
     """assemble_lines_boxed on the runs' fragments (_fragments)."""
     return assemble_spans([((f.top + f.bottom) / 2, f.top, f.bottom, f.x0, f.x1, f.text, f.ref,
-                            [(len(p.text.strip()), p) for p in f.parts]) for f in frags], page_width)
+                            [(len(p.text.strip()), (p,)) for p in f.parts]) for f in frags], page_width)
 
 
 # A line fragment as assemble_spans takes it, a tuple:
 #   0 middle (top + bottom) / 2, 1 top, 2 bottom, 3 x0, 4 x1, 5 text (stripped),
 #   6 ref (the typical top of its words), 7 words: (length of the word's stripped text,
-#   what to place) in order.
+#   a tuple to place) in order: a word lands as (start, end) + its tuple (OCR: (box,); the
+#   PDF text layer: the rounded box itself, so that its WordBox is made once).
 # Made and read by index: the PDF text layer makes one per text rectangle (~30 a page),
 # and a tuple costs a fraction of a Box (a dataclass __init__ call).
 Span = tuple[float, float, float, float, float, str, float, list]
 _MIDDLE, _X0 = itemgetter(0), itemgetter(3)
 
 
-def assemble_spans(frags: list[Span], page_width: float) -> tuple[str, list[tuple[int, int, object]]]:
+def assemble_spans(frags: list[Span], page_width: float) -> tuple[str, list[tuple]]:
     """assemble_lines_boxed on line fragments given as Span tuples (what the PDF text
-    layer makes directly, a fragment per text rectangle): the text, and (start, end,
-    word) for every word of every fragment."""
+    layer makes directly, a fragment per text rectangle): the text, and (start, end) +
+    the word's tuple for every word of every fragment."""
     if not frags:
         return "", []
     frags.sort(key=_MIDDLE)
@@ -233,7 +234,7 @@ def assemble_spans(frags: list[Span], page_width: float) -> tuple[str, list[tupl
         pos += len(text)
         pieces.append(sep)
         pieces.append(text)
-    boxes = [(at + s, at + e, p) for at, words in zip(starts, placed) for s, e, p in words]
+    boxes = [(at + s, at + e) + p for at, words in zip(starts, placed) for s, e, p in words]
     return "".join(pieces), boxes
 
 

@@ -172,8 +172,7 @@ def text_layer_boxed(page: pdfium.PdfPage) -> tuple[str, list[WordBox]]:
                 top, bottom = height - t, height - b
                 frags.append(((top + bottom) / 2, top, bottom, x0, x1, txt, top,
                               ((len(txt), (r[x0], r[top], r[x1], r[bottom])),)))
-        text, placed = assemble_spans(frags, page.get_width())
-        return text, [(s, e) + box for s, e, box in placed]
+        return assemble_spans(frags, page.get_width())
     finally:
         _TEXT_CLOSE(tp)
 
