@@ -101,6 +101,10 @@ _ODD_RE = re.compile("[" + "".join(_ODD) + "]")
 
 def fix_unicode(mt: MappedText) -> MappedText:
     """Ligatures and invisible characters (soft hyphens, zero-width marks)."""
+    # most texts hold none: a substring test per character (C; one that cannot occur in
+    # the text's string kind returns at once) instead of a regex scan of every page
+    if not any(c in mt.text for c in _ODD):
+        return mt
     return mt.sub(_ODD_RE, lambda m: _ODD[m.group(0)], flag=REPAIRED)
 
 

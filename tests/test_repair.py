@@ -57,6 +57,12 @@ def test_unicode_fixer_expands_ligatures_and_drops_invisible_marks():
     out = fix_unicode(mt)
     assert out.text == "finansiering och epost"
     assert out.flags[0] & REPAIRED and not out.flags[-1] & REPAIRED
+    from pipeline.repair import _ODD
+    for c, rep in _ODD.items():   # each one found, in ASCII, Latin-1 and wider texts
+        for text in (f"a{c}b", f"å{c}ö", f"–{c}€"):
+            assert fix_unicode(MappedText.identity(text)).text == text.replace(c, rep)
+    clean = MappedText.identity("Trafiknämnden – överlämnar")
+    assert fix_unicode(clean) is clean
 
 
 def test_casing_fixer():
