@@ -14,9 +14,10 @@ only the word boxes are turned upright, beyond it the image is deskewed before O
 Straight lines let us put words that stand side by side (Handläggare | Till,
 signatures, table cells) on one line.
 
-`assemble_lines` is shared with the PDF text layer (pipeline.pdf): boxes -> lines, top
-to bottom, with a tab between runs that stand far apart on a line and a blank line
-where the vertical gap shows a new paragraph. pipeline.layout then splits tabbed
+`assemble_lines` is shared with the PDF text layer (pipeline.pdf, which hands its text
+rectangles to the core, `assemble_spans`, as tuples): boxes -> lines, top to bottom,
+with a tab between runs that stand far apart on a line and a blank line where the
+vertical gap shows a new paragraph. pipeline.layout then splits tabbed
 blocks into columns or keeps them as table rows. `assemble_lines_boxed` also says where
 each box's text landed in the page text: OCR pages keep a box per word (OcrPage.boxes,
 then Page.boxes), in points on the page as it came in (the deskewing undone), so that

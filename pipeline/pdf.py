@@ -3,8 +3,8 @@
 Routing, page by page (a document may mix born-digital and scanned pages):
 - text layer read with pypdfium2, as text rectangles (runs of text on one line with
   their boxes; their texts sliced out of the page text read once, see `text_runs`)
-  assembled into lines by `pipeline.ocr.assemble_lines`: far-apart runs on one line get
-  a tab, so that layout can split two-column blocks and keep tables;
+  assembled into lines by `pipeline.ocr.assemble_spans` (OCR's line assembly): far-apart
+  runs on one line get a tab, so that layout can split two-column blocks and keep tables;
 - the layer is rejected, and the page rendered at 200 dpi and OCR'd with Tesseract
   `swe`, when it is missing, has too few characters for the page's ink (a scan with a
   stray stamp text, text drawn as outlines), holds replacement characters (glyphs
@@ -20,8 +20,9 @@ Routing, page by page (a document may mix born-digital and scanned pages):
 pypdfium2 vs pdfplumber (scripts/bench_pdf.py on the born-digital seed PDFs, 2 cores
 shared with other jobs): pypdfium2 plain text ~1100 pages/s; our full text-layer read
 with pypdfium2 (text rectangles with boxes, line assembly, routing checks) ~1.3x its
-time (read_pdf, CPU in one process, 200 bench PDFs/442 pages: 2.95 vs 2.30 ms a document);
-pdfplumber extract_words ~19 pages/s. pypdfium2's text
+work (read_pdf against pypdfium2's open, page, text page and get_text of the 200 bench
+PDFs/442 pages, callgrind: 21.4 vs 16.7 M instructions a document; CPU time in one
+process ~2.5 vs ~2.0 ms); pdfplumber extract_words ~19 pages/s. pypdfium2's text
 rectangles already give the geometry layout needs (line boxes, x positions of columns,
 header/footer bands), so pypdfium2 is used for everything: opening, text, geometry,
 ink and rendering; pdfplumber (~50x slower than our whole read) is not used. OCR pages
