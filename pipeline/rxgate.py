@@ -17,7 +17,7 @@ tests/test_rxgate.py tries every code point).
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from functools import lru_cache
 from itertools import chain, product
 from typing import Optional
@@ -195,14 +195,24 @@ class Gated:
                 return True
         return False
 
-    def may_match_spans(self, s: str, spans) -> list[bool]:
+    def may_match_spans(self, s: str, spans, disjoint: bool = False) -> list[bool]:
         """[self.may_match(s[a:b]) for a, b in spans], with `s` folded and scanned once:
-        for the many sentences of one text, most holding no needle."""
+        for the many sentences of one text, most holding no needle. `disjoint`: the
+        spans are sorted and do not overlap (each needle is then in one at most, found
+        by bisection: a few needles, many spans)."""
         hits = self._hits(s)
         if hits is None:
             return [self.may_match(s[a:b]) for a, b in spans]
         if not hits:
             return [False] * len(spans)
+        if disjoint:
+            out = [False] * len(spans)
+            starts = [a for a, _ in spans]
+            for a, b in hits:
+                k = bisect_right(starts, a) - 1
+                if k >= 0 and b <= spans[k][1]:
+                    out[k] = True
+            return out
         starts = [h[0] for h in hits]
         out = []
         for a, b in spans:
@@ -406,10 +416,11 @@ def searches(patterns, s: str) -> list[Optional[re.Match]]:
     return out
 
 
-def may_match_spans(rx, s: str, spans) -> list[bool]:
-    """For each span (a, b) of `s`: False when rx cannot match s[a:b] (its gate says so)."""
+def may_match_spans(rx, s: str, spans, disjoint: bool = False) -> list[bool]:
+    """For each span (a, b) of `s`: False when rx cannot match s[a:b] (its gate says so).
+    `disjoint`: see Gated.may_match_spans."""
     if isinstance(rx, Gated):
-        return rx.may_match_spans(s, spans)
+        return rx.may_match_spans(s, spans, disjoint)
     return [True] * len(spans)
 
 

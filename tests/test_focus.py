@@ -252,3 +252,26 @@ def test_numbered_area_headings_in_capitals_and_roman_numerals():
     text = "FOKUSOMRÅDE I: Otrygga platser\n- Färre brott.\nFokusområde\tII – Unga i riskzon\n- Fler vuxna.\n"
     assert [a.text for a in focus.find_area_headings(text)] == ["Otrygga platser", "Unga i riskzon"]
     assert focus.find_area_headings("Område för trygghet\nOmrådet är stort.\n") == []
+
+
+def test_area_word_pattern_opens_with_its_first_letters():
+    """KW's leading look-ahead names the first letter of every alternative: the same
+    matches as the alternatives alone on generated folded texts."""
+    import random
+    import re
+
+    from pipeline.extract.focus import KW
+    head = "(?=[adfikmpstu])(?:"
+    assert KW.rx.pattern.startswith(head) and KW.rx.pattern.endswith(")")
+    plain = re.compile(KW.rx.pattern[len(head):-1])
+    pieces = ["fokus", "samverkans", "insats", "mal", "prioriterade ", "prioriterat ", "utvecklings", "omrad", "omrade",
+              "omraden", "omradena", "utmaningar", "fragor", "prioriteringar", "kategori", "foljande ", "inriktning",
+              "dessa ", "tva ", "tre ", "fyra ", "fem ", "sex ", "sju ", "atta ", "nya ", " ", ":", "x", "e", "_", "\n"]
+    rng = random.Random(2)
+    found = 0
+    for _ in range(20000):
+        t = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 8)))
+        got = [m.span() for m in KW.rx.finditer(t)]
+        assert got == [m.span() for m in plain.finditer(t)], t
+        found += len(got)
+    assert found > 5000

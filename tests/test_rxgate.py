@@ -120,6 +120,10 @@ def test_may_match_spans_is_may_match_of_each_span(name, g):
                                 zip([0] + [i + 1 for i, c in enumerate(t) if c == "\n"], t.split("\n"))]
         spans += [tuple(sorted((rnd.randrange(len(t) + 1), rnd.randrange(len(t) + 1)))) for _ in range(200)]
         assert g.may_match_spans(t, spans) == [g.may_match(t[a:b]) for a, b in spans]
+        # sorted spans that do not overlap (sentences; cuts at random points, empty spans among them)
+        cuts = sorted(rnd.randrange(len(t) + 1) for _ in range(60))
+        for disjoint in (sentences(t), list(zip(cuts, cuts[1:]))[::2]):
+            assert g.may_match_spans(t, disjoint, disjoint=True) == [g.may_match(t[a:b]) for a, b in disjoint]
     low = texts[0].lower()
     assert g.may_match_spans(low, [(0, len(low))]) == [g.may_match(low)]
 

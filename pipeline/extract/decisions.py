@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import re
 from difflib import SequenceMatcher
+from functools import lru_cache
 from typing import Optional
 
 from ..rxgate import gated, searches
@@ -100,8 +101,11 @@ _CLOSED = re.compile(r"[.:;]$")
 _NEXT_NUMBER_TAIL = re.compile(r"(?<=[.!?])\s+\d{1,2}[.)]?$")
 
 
+@lru_cache(maxsize=1 << 12)
 def action_of(text: str) -> tuple[Optional[str], Optional[re.Match]]:
-    """The action label of a decision text and the match of its verb (first verb wins)."""
+    """The action label of a decision text and the match of its verb (first verb wins).
+    Memoised: every line of every decision section is asked, and proposals are written
+    from the same few phrasings (the match is only read for its position)."""
     best = None
     for (label, _), m in zip(_ACTION_RX, searches(_ACTION_PATTERNS, text)):
         if m and (best is None or m.start() < best[1].start()):

@@ -65,11 +65,14 @@ def f1(s: str) -> str:
     return _f1_short(s) if len(s) <= 300 else _f1_long(s)
 
 
-# words that say "areas" (folded); "stadsdelsområde", "ansvarsområde" are not among them
-KW = gated(re.compile(r"(?:fokus|samverkans|insats|mal|prioriterade |prioriterat |utvecklings)omrad\w*|"
+# words that say "areas" (folded); "stadsdelsområde", "ansvarsområde" are not among them.
+# The leading look-ahead holds the first letter of every alternative: re then skips the
+# positions of other characters instead of trying each alternative there (keep in step)
+KW = gated(re.compile(r"(?=[adfikmpstu])(?:"
+                      r"(?:fokus|samverkans|insats|mal|prioriterade |prioriterat |utvecklings)omrad\w*|"
                       r"prioriterade (?:utmaningar|fragor)|prioriteringar\w*|kategori\w*|"
                       r"foljande (?:\w+ )?inriktning\w*|inriktning\w*\s*:|"
-                      r"\b(?:foljande|dessa|tva|tre|fyra|fem|sex|sju|atta) (?:\w+ )?omrad(?:e|en|ena)\b"))
+                      r"\b(?:foljande|dessa|tva|tre|fyra|fem|sex|sju|atta) (?:\w+ )?omrad(?:e|en|ena)\b)"))
 GOAL_KW = gated(re.compile(r"\bmal(?:en|et)?\b|matbara|delmal"))
 BULLET = re.compile(r"^[ \t]*(?:[-•–*▪◦·]|o(?=[ \t]+[A-ZÅÄÖ]))[ \t]+")   # "o " is Word's bullet exported as text
 # "1." "1)" "1 Text" and decimal sub-numbers "2.1 Text" (numbered by their last part)
@@ -367,10 +370,14 @@ def find_in_columns(text: str, lines: Optional[list[Line]] = None) -> list[Area]
         blocks[-1].append(line)
         prev_end = line.end
     for bi, block in enumerate(blocks):
-        head = f1(block[0].text)
-        if "\t" in block[0].text:
+        first = block[0].text
+        if "\t" in first:
             continue  # a table kept as rows: find_in_tables reads it
-        if len(block) < 3 or len(head.split()) > 3 or not (KW.search(head) or _AREA_WORD_RX.fullmatch(head)):
+        # (folding keeps the words: they are counted before it, and at most four split off)
+        if len(block) < 3 or len(first.split(None, 3)) > 3:
+            continue
+        head = f1(first)
+        if not (KW.search(head) or _AREA_WORD_RX.fullmatch(head)):
             continue
         cells = block[1:]
         if not all(_looks_like_area(c.text) for c in cells):
@@ -507,7 +514,7 @@ def find_in_prose(text: str) -> list[Area]:
     low_text = f1(text)
     sliceable = len(low_text) == len(text) and "\u03a3" not in text
     # which sentences may hold an area word, from one scan of the folded text
-    maybe = may_match_spans(KW, low_text, sents) if sliceable else [True] * len(sents)
+    maybe = may_match_spans(KW, low_text, sents, disjoint=True) if sliceable else [True] * len(sents)
     search = getattr(KW, "rx", KW).search if sliceable else KW.search   # the gate was asked already
     for si, (s, e) in enumerate(sents):
         if not maybe[si] and quoted_before != si - 1:
@@ -691,7 +698,8 @@ def _merge(found: list[Area]) -> list[Area]:
     keys: list[str] = []   # merged[i].key (its text never changes)
     for a in sorted(found, key=lambda a: a.spans[0][0] if a.spans else 0):
         key = a.key
-        twin = next((m for m, k in zip(merged, keys) if k == key or fuzz.ratio(k, key) >= 92), None)
+        # (score_cutoff: rapidfuzz gives up early, with 0, on pairs that cannot reach it)
+        twin = next((m for m, k in zip(merged, keys) if k == key or fuzz.ratio(k, key, score_cutoff=92) >= 92), None)
         if twin is None:
             merged.append(Area(a.text, list(a.spans), list(a.goals)))
             keys.append(key)
