@@ -380,7 +380,7 @@ class FoldedScan:
         self.twin = re.compile(rx.pattern, rx.flags & ~re.IGNORECASE)
 
     def _target(self, s: str):
-        folded = _fold_case(s)
+        folded = _fold_case_cached(s)   # (a gate of the same pattern may have folded it just now)
         return (self.twin, folded) if len(folded) == len(s) else (self.rx, s)
 
     def finditer(self, s: str):

@@ -156,3 +156,27 @@ def test_organisation_scan_and_remiss_cues_find_what_the_whole_patterns_find():
             [(m.span(), m.groupdict()) for m in header.ORG_RX.finditer(t)], t
         want = cue.search(t)
         assert header._first_cue(t) == (want.start() if want else None), t
+
+
+def test_letterhead_shortcut_is_the_pattern():
+    """_letterhead tests how a letterhead line can end or start before the pattern: the
+    same answers as LETTERHEAD_LINE_RX on the seeds' lines and generated ones."""
+    import random
+
+    from pipeline.extract import header as H
+    pieces = ["Vantörs", "Norrmalm", "stadsdelsförvaltning", "stadsdelsförvaltningen", "Trafik", "kontoret",
+              "förvaltningen", "Avdelningen", "Enheten", "Sektionen", "Staben", "Kansliet", "Stockholms stad",
+              "avdelningen", "enheten", "Kommun", "styrelsen", "styrelse", "nämnd", "nämnden", "fullmäktige",
+              "departementet", "Regeringskansliet", "Länsstyrelsen", "och", "Miljö-", "s", "x", " ", "-", "Maria-Gamla",
+              "stans", "Ä", "för", "Stadsdelsnämnden"]
+    rng = random.Random(6)
+    lines = [line.strip() for p in sorted(GOLD.parent.glob("*.txt"))
+             for line in p.read_text(encoding="utf-8", errors="replace").split("\n")]
+    lines += ["".join(rng.choice(pieces) + rng.choice(["", " "]) for _ in range(rng.randint(1, 5))).strip()
+              for _ in range(30000)]
+    hits = 0
+    for line in lines:
+        want = bool(H.LETTERHEAD_LINE_RX.match(line))
+        assert H._letterhead(line) == want, line
+        hits += want
+    assert hits > 1000

@@ -129,6 +129,20 @@ DNR_OR_DATE_LINE_RX = re.compile(
     rf"|{ISO_DATE}|§\s*\d+\w?)$", re.I)
 
 
+# how a LETTERHEAD_LINE_RX line ends (its names, BOARD_SUFFIX) or starts (keep in step)
+_LETTERHEAD_ENDS = ("stadsdelsförvaltning", "förvaltningen", "kontoret", "avdelningen", "enheten", "Staben",
+                    "Kansliet", "Stockholms stad", "nämnd", "nämnden", "styrelse", "styrelsen", "fullmäktige",
+                    "departementet", "Regeringskansliet", "Länsstyrelsen")
+_LETTERHEAD_STARTS = ("Avdelningen", "Enheten", "Sektionen", "Staben", "Kansliet")
+
+
+def _letterhead(line: str) -> bool:
+    """= bool(LETTERHEAD_LINE_RX.match(line)) for a stripped line: most lines neither end
+    nor start as one does, and the pattern tries a board name at every capital."""
+    return (line.endswith(_LETTERHEAD_ENDS) or line.startswith(_LETTERHEAD_STARTS)) \
+        and bool(LETTERHEAD_LINE_RX.match(line))
+
+
 _TYPE_WORD_LEAD_RX = re.compile(rf"\s*(?:{'|'.join(w for _, w in DOC_TYPE_WORDS)})\s+(?=[A-ZÅÄÖ])")
 
 
@@ -143,7 +157,7 @@ def _title(ctx: Context, out: Out, hs: int, he: int, after: int) -> None:
         # drop the paragraph's leading letterhead, field and type lines
         for line in _LINE.finditer(text[ps:pe]):
             l = line.group(0).strip()
-            if LETTERHEAD_LINE_RX.match(l) or DNR_OR_DATE_LINE_RX.match(l):
+            if _letterhead(l) or DNR_OR_DATE_LINE_RX.match(l):
                 continue
             if TYPE_LINE_RX.match(l):
                 if fallback is None and _WORD_TILL.match(l):
