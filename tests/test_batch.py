@@ -186,7 +186,9 @@ def test_memory_guard_turns_a_runaway_document_into_an_error_record(tmp_path, pi
     d = tmp_path / "in"
     d.mkdir()
     seed = SEEDS[0].read_text(encoding="utf-8")
-    (d / "a_huge.txt").write_text(seed * 1500, encoding="utf-8")   # ~12 MB of text
+    # ~36 MB of text: its offset map alone (8 bytes a character) is ~290 MB a copy, far
+    # beyond the limit's headroom whatever the stages copy
+    (d / "a_huge.txt").write_text(seed * 4500, encoding="utf-8")
     shutil.copy(SEEDS[1], d / "b_ok.txt")
     out = tmp_path / "out"
     s = run([d], out, Options(), BatchConfig(workers=1, max_memory_mb=MEMORY_LIMIT_MB, timeout=600))
@@ -197,7 +199,7 @@ def test_memory_guard_turns_a_runaway_document_into_an_error_record(tmp_path, pi
     assert s.failed == 1
 
 
-MEMORY_LIMIT_MB = 1100   # a warm worker needs about 800 MB of address space; the 12 MB text needs far more
+MEMORY_LIMIT_MB = 1100   # a warm worker needs about 800 MB of address space; the 36 MB text needs far more
 
 
 def _count_hashing(monkeypatch) -> list[str]:
