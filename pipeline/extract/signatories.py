@@ -328,8 +328,10 @@ def _block_people(ctx: Context, start: int, end: int) -> list[Person]:
         if li and _is_officer_label(text[lines[li - 1][0]:lines[li - 1][1]]):
             continue  # the case officer under "Handläggare"
         toks = _tokens(text, s, e)
-        # a line of names over a line of titles
-        if li + 1 < len(lines) and names_only and li not in used:
+        # a line of names over a line of titles (which holds a title word: the next line
+        # is tokenized only then, most often it is a heading's paragraph)
+        if li + 1 < len(lines) and names_only and li not in used \
+                and _line_shape(text[lines[li + 1][0]:lines[li + 1][1]])[1]:
             ntoks = _tokens(text, *lines[li + 1])
             ts = _titles(ntoks, 0)
             # the title line holds titles only, or one title then ", organisation"
@@ -339,8 +341,8 @@ def _block_people(ctx: Context, start: int, end: int) -> list[Person]:
                     found.extend(people)
                     used.add(li + 1)
                     continue
-        if li in used:
-            continue
+        if li in used or not titled:
+            continue   # (no word of the line is a title head: `heads` would be empty)
         heads = [j for j, t in enumerate(toks) if _is_title_head(t.bare)]
         if not heads:
             continue
