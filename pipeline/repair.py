@@ -1158,8 +1158,10 @@ def _readings_table():
 
 
 def preload() -> None:
-    """Check the precomputed readings' fingerprint (called by a worker's warm-up)."""
+    """Check the precomputed readings' fingerprint and build the RepairChange list
+    validator (called by a worker's warm-up)."""
     _readings_table()
+    _repair_changes()
 
 
 # "trygghets- och säkerhetsarbete": a hyphen before a conjunction is Swedish, not damage
@@ -1468,10 +1470,18 @@ def _page_blocks(doc, mt: MappedText) -> list[tuple[int, int, object]]:
     return blocks
 
 
+@lru_cache(maxsize=1)
+def _repair_changes():
+    """Validates a document's RepairChange fields all at once (one call into pydantic for
+    the list: ~2/3 of the cost of a RepairChange(...) per change, the same models)."""
+    from pydantic import TypeAdapter
+
+    from .record import RepairChange
+    return TypeAdapter(list[RepairChange])
+
+
 def repair_document(doc, mt: MappedText) -> tuple[MappedText, list[str]]:
     """The stage: repaired text and warnings; changes appended to doc.repairs."""
-    from .record import RepairChange
-
     warnings: list[str] = []
     mt = fix_unicode(mt)
     blocks = _page_blocks(doc, mt)
@@ -1488,12 +1498,14 @@ def repair_document(doc, mt: MappedText) -> tuple[MappedText, list[str]]:
         if damaged:
             warnings.append(f"repair: page {page.number if page else 1} looks OCR-damaged "
                             f"(å/ä/ö {a.dotted_rate:.1%} of letters, {a.unknown_rate:.0%} unknown words)")
-    for c in changes:
-        rs, re_ = mt.source_span(c.start, c.end)
-        doc.repairs.append(RepairChange(page=doc.page_at(rs).number if doc.pages else 1, start=rs,
-                                        end=re_, original=c.original, replacement=c.replacement,
-                                        confidence=c.confidence, fixer=c.fixer))
     if changes:
+        rows = []
+        for c in changes:
+            rs, re_ = mt.source_span(c.start, c.end)
+            rows.append({"page": doc.page_at(rs).number if doc.pages else 1, "start": rs, "end": re_,
+                         "original": c.original, "replacement": c.replacement,
+                         "confidence": c.confidence, "fixer": c.fixer})
+        doc.repairs.extend(_repair_changes().validate_python(rows))
         warnings.append(f"repair: {len(changes)} words repaired")
     return _apply(mt, changes), warnings
 

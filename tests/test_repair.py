@@ -413,9 +413,13 @@ def test_changes_are_recorded_with_raw_offsets_and_flags():
     doc = ingest.read(SEED_002)
     out, warnings = repair_document(doc, ingest.to_mapped(doc))
     assert len(doc.repairs) > 250 and any("OCR-damaged" in w for w in warnings)
+    from pipeline.record import RepairChange
     for c in doc.repairs:
         assert doc.raw[c.start:c.end] == c.original, c
         assert c.page == 1 and c.fixer in {"casing", "ocr-confusion", "ocr-context"}
+        # validated as a list: the same model as RepairChange(...) of its fields
+        assert type(c) is RepairChange and c == RepairChange(**c.model_dump())
+        assert c.model_fields_set == set(RepairChange.model_fields)
     i = out.text.index("Trafiknämnden överlämnar")
     assert out.any_flag(i, i + len("Trafiknämnden"))
     j = out.text.index("justerar")
