@@ -1462,8 +1462,11 @@ def _page_blocks(doc, mt: MappedText) -> list[tuple[int, int, object]]:
         import numpy as np
         offs = np.frombuffer(mt.offsets, dtype=np.int64)[:n]  # the scan below, vectorised
         for p in doc.pages[:-1]:
-            past = np.flatnonzero(offs[start:] >= p.end)  # first char at or after the page's end
-            end = start + int(past[0]) if past.size else n
+            # the first char at or after the page's end: argmax finds the first True without
+            # listing every later one (flatnonzero allocated an index for each)
+            past = offs[start:] >= p.end
+            k = int(past.argmax()) if past.size else 0
+            end = start + k if past.size and past[k] else n
             blocks.append((start, end, p))
             start = end
     blocks.append((start, n, doc.pages[-1]))

@@ -505,3 +505,37 @@ def test_assess_counts_every_dotted_letter_and_letter_of_the_text():
         a = assess(text)
         assert a.dotted == sum(text.count(c) for c in "åäöÅÄÖ")
         assert a.letters == sum(1 for m in TOKEN.finditer(text) for c in m.group(0) if c.isalpha())
+
+
+def test_page_blocks_cut_at_the_first_char_past_each_page():
+    """_page_blocks: each page's block ends at the first char from the last cut on that
+    maps at or after the page's end (a plain scan), also with text moved up from a later
+    page (offsets out of order), pages out of order, empty texts and no char past."""
+    import random
+    from array import array
+    from types import SimpleNamespace
+
+    from pipeline.repair import _page_blocks
+
+    def scan(ends: list[int], offs: list[int]) -> list[tuple[int, int]]:
+        out, start, n = [], 0, len(offs)
+        for pe in ends[:-1]:
+            end = next((i for i in range(start, n) if offs[i] >= pe), n)
+            out.append((start, end))
+            start = end
+        return out + [(start, n)]
+
+    rng = random.Random(5)
+    for trial in range(600):
+        n = rng.randrange(0, 40)
+        offs = sorted(rng.randrange(0, 100) for _ in range(n))
+        if trial % 2 and n > 4:   # a run moved up from later in the text (a letterhead)
+            a, b = sorted(rng.sample(range(n), 2))
+            k = rng.randrange(0, a + 1)
+            offs = offs[:k] + offs[a:b] + offs[k:a] + offs[b:]
+        ends = rng.sample(range(1, 120), rng.randrange(2, 6))
+        if trial % 3:
+            ends.sort()
+        pages = [SimpleNamespace(end=e) for e in ends]
+        mt = MappedText("x" * n, array("q", offs + [100]), bytearray(n))
+        assert [(s, e) for s, e, _ in _page_blocks(SimpleNamespace(pages=pages), mt)] == scan(ends, offs), (offs, ends)
