@@ -93,3 +93,53 @@ def test_evidence_many_is_evidence_data_of_each_span():
     spans = [(0, 3), (2, 6), (4, 7), (8, 13), (8, 18), (9, 10), (19, 23), (0, 23)]
     assert ctx.evidence_many(spans) == [ctx.evidence_data(s, e) for s, e in spans]
     assert [d["page"] for d in ctx.evidence_many(spans)] == [1, 1, 1, 2, 2, 2, 3, 1]
+
+
+def _plain_box(boxes, start, end):
+    """The definition: the corners' min/max over every box overlapping [start, end)."""
+    hit = [b for b in boxes if b[0] < end and b[1] > start]
+    if not hit:
+        return None
+    return [min(b[2] for b in hit), min(b[3] for b in hit), max(b[4] for b in hit), max(b[5] for b in hit)]
+
+
+def _scan_box(boxes, start, end):
+    """The first box ending after start (bisected), then a scan while boxes start before
+    end: what boxes out of order (never made by ingest) have always been given."""
+    from bisect import bisect_right
+    i = j = bisect_right([b[1] for b in boxes], start)
+    while j < len(boxes) and boxes[j][0] < end:
+        j += 1
+    return _plain_box(boxes[i:j], min(b[0] for b in boxes), max(b[1] for b in boxes)) if j > i else None
+
+
+def test_evidence_box_and_page_agree_with_plain_scans_on_random_pages():
+    """Context keeps each page's box columns and bisects them: the same box as a plain
+    scan for random spans over random sorted, disjoint boxes on several pages (some
+    empty); boxes out of order get what the former scan gave them."""
+    import random
+    rng = random.Random(7)
+    for trial in range(200):
+        words = [rng.choice(["a", "bb", "ccc", "dddd"]) for _ in range(rng.randint(1, 40))]
+        raw = " ".join(words)
+        cut = sorted(rng.sample(range(len(raw) + 1), k=min(rng.randint(0, 3), len(raw) + 1)))
+        bounds = [0, *cut, len(raw)]
+        pages = [Page(n + 1, a, b) for n, (a, b) in enumerate(zip(bounds, bounds[1:]))]
+        pos = 0
+        for w in words:
+            page = next(p for p in pages if pos < p.end or p is pages[-1])
+            if rng.random() < 0.8:
+                x, y = rng.uniform(0, 500), rng.choice([10, 20.5, 30])
+                page.boxes.append((pos, pos + len(w), x, y, x + rng.uniform(1, 50), y + rng.randint(5, 12)))
+            pos += len(w) + 1
+        if trial % 5 == 0:
+            for p in pages:
+                rng.shuffle(p.boxes)
+        ctx = _ctx(raw, pages)
+        spans = [tuple(sorted(rng.sample(range(len(raw) + 1), 2))) for _ in range(20)]
+        spans = [(s, e) for s, e in spans if e > s]
+        for (s, e), d in zip(spans, ctx.evidence_many(spans)):
+            page = ctx.doc.page_at(s)
+            assert d["page"] == page.number
+            plain = _plain_box if trial % 5 else _scan_box
+            assert d["box"] == plain(page.boxes, s, e) == span_box(page.boxes, s, e)

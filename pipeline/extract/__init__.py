@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import importlib
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Iterable, Optional
 
-from ..ingest import Document
+from ..ingest import Document, Page
 from ..record import Evidence
 from ..segment import SectionSpan
 from ..textmap import REPAIRED, MappedText
@@ -37,8 +37,8 @@ class Context:
     mt: MappedText
     sections: list[SectionSpan]
     # per-document lookups for `evidence`, made on first use (the text is read-only by then)
-    _box_ends: dict = field(default_factory=dict, init=False, repr=False, compare=False)  # page -> its boxes' ends
     _page_ends: Optional[list] = field(default=None, init=False, repr=False, compare=False)
+    _columns: list = field(default_factory=list, init=False, repr=False, compare=False)  # page index -> _box_columns
     _flagged: Optional[bool] = field(default=None, init=False, repr=False, compare=False)
 
     @property
@@ -59,35 +59,88 @@ class Context:
         """[self.evidence_data(s, e) for s, e in spans], in one loop over the document's
         lookups (a record cites ~45 spans)."""
         mt = self.mt
-        offsets, text, box_ends = mt.offsets, mt.text, self._box_ends
+        offsets, text = mt.offsets, mt.text
         if self._flagged is None:
             # most documents have no flag byte at all (nothing repaired): counted in C once
             self._flagged = mt.flags.count(0) != len(mt.flags)
         flagged = self._flagged
+        page_ends = self._page_ends
+        if page_ends is None:
+            page_ends = self._page_lookup()
+        last = len(page_ends) - 1
+        columns = self._columns
         out = []
         for start, end in spans:
             s = offsets[start]   # = mt.source_span(start, end)
             e = max(offsets[end - 1] + 1, s) if end > start else s
-            page = self._page_at(s)
-            boxes = page.boxes
-            ends = box_ends.get(page.number)
-            if ends is None or len(ends) != len(boxes):
-                ends = box_ends[page.number] = [b[1] for b in boxes]
-            out.append({"page": page.number, "start": s, "end": e, "text": text[start:end], "ocr": page.ocr,
-                        "repaired": flagged and _repaired(mt, start, end), "box": span_box(boxes, s, e, ends)})
+            if last > 0:   # = doc.page_at(s): the first page ending after s, else the last
+                k = bisect_right(page_ends, s)
+                if k > last:
+                    k = last
+            else:
+                k = 0 if last == 0 else self._page_index(s)
+            cols = columns[k]
+            if cols is None:
+                cols = columns[k] = _box_columns(self.doc.pages[k])
+            # = _union(cols, s, e), inlined for sorted boxes (all that ingest makes)
+            number, ocr, starts, ends, x0, y0, x1, y1, ordered = cols
+            i = bisect_right(ends, s)  # the first box ending after s
+            j = bisect_left(starts, e, i) if ordered else _past(starts, i, e)  # the first at or past e
+            if j == i:
+                box = None
+            elif j == i + 1:
+                box = [x0[i], y0[i], x1[i], y1[i]]
+            else:
+                box = [min(x0[i:j]), min(y0[i:j]), max(x1[i:j]), max(y1[i:j])]
+            out.append({"page": number, "start": s, "end": e, "text": text[start:end], "ocr": ocr,
+                        "repaired": flagged and _repaired(mt, start, end), "box": box})
         return out
 
-    def _page_at(self, offset: int):
-        """= doc.page_at(offset) (the first page ending after it, else the last), by bisection."""
+    def _page_lookup(self) -> list:
+        """The pages' ends, for bisection (empty when pages are out of order, never made
+        by ingest: `_page_index` scans then); sets the per-page box columns' slots."""
         pages = self.doc.pages
-        ends = self._page_ends
-        if ends is None:
-            ends = [p.end for p in pages]
-            # pages out of order (never made by ingest): the scan itself
-            self._page_ends = ends = ends if all(a <= b for a, b in zip(ends, ends[1:])) else []
-        if not ends:
-            return self.doc.page_at(offset)
-        return pages[min(bisect_right(ends, offset), len(pages) - 1)]
+        ends = [p.end for p in pages]
+        if ends != sorted(ends):
+            ends = []
+        self._page_ends = ends
+        self._columns = [None] * len(pages)
+        return ends
+
+    def _page_index(self, offset: int) -> int:
+        page = self.doc.page_at(offset)
+        return next(i for i, p in enumerate(self.doc.pages) if p is page)
+
+
+def _box_columns(page) -> tuple:
+    """(page number, ocr, starts, ends, x0s, y0s, x1s, y1s, sorted) of a page's
+    boxes, transposed once in C: a span's box is then two bisections and min/max over
+    column slices."""
+    boxes = page.boxes
+    cols = tuple(zip(*boxes)) if boxes else ((),) * 6
+    starts = cols[0]
+    return (page.number, page.ocr, *cols[:6], list(starts) == sorted(starts))
+
+
+def _union(cols: tuple, start: int, end: int) -> Optional[list]:
+    """Union of the boxes that overlap the raw span [start, end) (see span_box)."""
+    _, _, starts, ends, x0, y0, x1, y1, ordered = cols
+    i = bisect_right(ends, start)  # the first box ending after start
+    # the first box from i on starting at or after end
+    j = bisect_left(starts, end, i) if ordered else _past(starts, i, end)
+    if j == i:
+        return None
+    if j == i + 1:
+        return [x0[i], y0[i], x1[i], y1[i]]
+    return [min(x0[i:j]), min(y0[i:j]), max(x1[i:j]), max(y1[i:j])]
+
+
+def _past(starts, i: int, end: int) -> int:
+    """The first index from i on whose start is at or past end, by a scan (unsorted boxes)."""
+    n = len(starts)
+    while i < n and starts[i] < end:
+        i += 1
+    return i
 
 
 def _repaired(mt: MappedText, start: int, end: int) -> bool:
@@ -96,23 +149,11 @@ def _repaired(mt: MappedText, start: int, end: int) -> bool:
     return flags.count(0) != len(flags) and mt.any_flag(start, end, REPAIRED)
 
 
-def span_box(boxes: list, start: int, end: int, ends: Optional[list] = None) -> Optional[list[float]]:
+def span_box(boxes: list, start: int, end: int) -> Optional[list[float]]:
     """Union of the page boxes (sorted, disjoint (raw_start, raw_end, x0, y0, x1, y1))
-    that overlap the raw span [start, end); None when none does. `ends`: the boxes'
-    raw_end values, when the caller keeps them (a Context does, per page)."""
-    if ends is None:
-        ends = [b[1] for b in boxes]
-    i = j = bisect_right(ends, start)  # the first box ending after start
-    n = len(boxes)
-    while j < n and boxes[j][0] < end:
-        j += 1
-    if j == i:
-        return None
-    if j == i + 1:
-        b = boxes[i]
-        return [b[2], b[3], b[4], b[5]]
-    _, _, x0, y0, x1, y1 = zip(*boxes[i:j])
-    return [min(x0), min(y0), max(x1), max(y1)]
+    that overlap the raw span [start, end); None when none does. (A Context keeps each
+    page's `_box_columns` and calls `_union` itself.)"""
+    return _union(_box_columns(Page(0, 0, 0, boxes=boxes)), start, end)
 
 
 @dataclass
@@ -127,8 +168,14 @@ class Out:
     @property
     def cited(self) -> dict[str, list[dict]]:
         """path -> the fields of its Evidence, not yet validated (a new dict at each access)."""
-        many = self.ctx.evidence_many
-        return {path: many(spans) for path, spans in self.spans.items()}
+        # one evidence_many call for all paths (~30 a record, most citing one span), cut back
+        cited = self.spans
+        evs = self.ctx.evidence_many([span for spans in cited.values() for span in spans])
+        out, k = {}, 0
+        for path, spans in cited.items():
+            out[path] = evs[k:k + len(spans)]
+            k += len(spans)
+        return out
 
     @property
     def provenance(self) -> dict[str, list[Evidence]]:
