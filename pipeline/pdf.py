@@ -63,7 +63,6 @@ SWEDISH_LETTERS = set("åäöÅÄÖ")
 _SWEDISH_LETTER = re.compile("[åäöÅÄÖ]")
 # private-use code points: glyphs without a Unicode map, except the two bullets Word uses
 _UNMAPPED = re.compile("[\ue000-\uf0a6\uf0a8-\uf0b6\uf0b8-\uf8ff]")
-_WS = re.compile(r"\s+")
 
 
 @dataclass
@@ -201,7 +200,7 @@ def text_runs(tp: int) -> tuple[list[tuple[float, float, float, float]], list[st
         texts = [_bounded_text(tp, *rect, buf, buflen) if txt is None else txt
                  for rect, txt in zip(rects, texts)]
     # "\x02": pdfium's mark for a hyphen glyph at a line end (the layout stage joins the
-    # word if the lexicon agrees); " ".join(t.split()) == _WS.sub(" ", t).strip()
+    # word if the lexicon agrees); " ".join(t.split()) == re.sub(r"\s+", " ", t).strip()
     return rects, [" ".join((txt.replace("\x02", "-") if "\x02" in txt else txt).split()) for txt in texts]
 
 

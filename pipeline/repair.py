@@ -49,7 +49,6 @@ splits a text once and looks only at the tokens with something to decide (`_Prop
 from __future__ import annotations
 
 import re
-import unicodedata
 from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
